@@ -25,7 +25,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `node scripts/serve.js --port ${port}`,
+    command: `node scripts/serve.js --port ${port} --mount /test-assets/=test/.generated`,
     url: `http://127.0.0.1:${port}/`,
     reuseExistingServer: false,
     stdout: 'pipe',
