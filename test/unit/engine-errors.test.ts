@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ENGINE_ERROR_CODES, EngineError, toEngineError, userMessageFor, type EngineErrorCode } from '../../src/llm/errors';
+
+function domException(name: string, message: string): Error {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+const cases: [string, unknown, EngineErrorCode][] = [
+  ['WebLLM with absent files', new TypeError("Failed to execute 'add' on 'Cache': Request failed"), 'missing-files'],
+  ['SPA fallback served as JSON', new SyntaxError("Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON"), 'missing-files'],
+  ['HTML served as wasm', new Error('WebAssembly.instantiate(): expected magic word 00 61 73 6d, found 3c 21 44 4f @+0'), 'missing-files'],
+  ['wasm CompileError', domException('CompileError', 'WebAssembly.Module(): section was shorter than expected'), 'missing-files'],
+  ['transformers missing file', new Error('Could not locate file: "/models/x/onnx/model.onnx".'), 'missing-files'],
+  ['HTTP 404', new Error('Failed to load: HTTP 404 Not Found'), 'missing-files'],
+  ['GPU OOM', new Error('GPUOutOfMemoryError: Failed to allocate buffer'), 'out-of-memory'],
+  ['emscripten OOM abort', new Error('RuntimeError: Aborted(OOM)'), 'out-of-memory'],
+  ['buffer limit', new Error('Buffer size (2147483648) exceeds the max buffer size limit (1073741824)'), 'out-of-memory'],
+  ['device lost', new Error('Device was lost. This can happen due to insufficient memory'), 'device-lost'],
+  ['quota DOMException', domException('QuotaExceededError', 'The quota has been exceeded.'), 'quota'],
+  ['quota while writing cache', domException('QuotaExceededError', "Failed to execute 'add' on 'Cache': Quota exceeded."), 'quota'],
+  ['no WebGPU', new Error('WebGPU is not supported in your current environment'), 'no-webgpu'],
+  ['no adapter', new Error('Unable to find a compatible GPU.'), 'no-webgpu'],
+  ['fetch failure', new TypeError('Failed to fetch'), 'download-failed'],
+  ['node fetch failure', new TypeError('fetch failed'), 'download-failed'],
+  ['offline', new Error('net::ERR_INTERNET_DISCONNECTED'), 'offline'],
+  ['version mismatch', new Error('Model library version mismatch: expected 0.2.86'), 'library-mismatch'],
+  ['wasm LinkError', domException('LinkError', 'WebAssembly.Instance(): Import #3 "env" "foo": function import requires a callable'), 'library-mismatch'],
+  ['AbortError', domException('AbortError', 'The operation was aborted.'), 'aborted'],
+  ['timeout', domException('TimeoutError', 'signal timed out'), 'timeout'],
+  ['HTTP 500', new Error('HTTP 500 from server'), 'http'],
+  ['something else', new Error('weird'), 'unknown'],
+  ['a string', 'boom', 'unknown'],
+];
+
+describe('toEngineError', () => {
+  it.each(cases)('%s → its code', (_name, raw, code) => {
+    const e = toEngineError(raw);
+    expect(e).toBeInstanceOf(EngineError);
+    expect(e.code).toBe(code);
+    expect(e.userMessage).toBe(userMessageFor(code));
+  });
+
+  it('keeps the raw error as cause and its text in the message', () => {
+    const raw = new TypeError('Failed to fetch');
+    const e = toEngineError(raw);
+    expect(e.cause).toBe(raw);
+    expect(e.message).toContain('Failed to fetch');
+  });
+
+  it('passes an EngineError through unchanged', () => {
+    const e = new EngineError('quota');
+    expect(toEngineError(e)).toBe(e);
+  });
+
+  it('rebuilds a structured error that crossed a worker boundary', () => {
+    const e = toEngineError({ code: 'device-lost', message: 'lost', userMessage: 'custom words' });
+    expect(e.code).toBe('device-lost');
+    expect(e.userMessage).toBe('custom words');
+  });
+
+  it('calls a failed download "offline" when the browser says it is offline', () => {
+    expect(toEngineError(new TypeError('Failed to fetch'), { offlineNow: true }).code).toBe('offline');
+    // An HTML page in place of a file is a wrong file, offline or not.
+    expect(toEngineError(new SyntaxError("Unexpected token '<'"), { offlineNow: true }).code).toBe('missing-files');
+  });
+
+  it('has a distinct, non-empty message for every code', () => {
+    const messages = ENGINE_ERROR_CODES.map(userMessageFor);
+    expect(messages.every((m) => m.length > 5)).toBe(true);
+    expect(new Set(messages).size).toBe(ENGINE_ERROR_CODES.length);
+  });
+});
