@@ -47,3 +47,28 @@ describe('demo data set', () => {
     expect(a.people.map((p) => p.name)).toEqual(DEMO_PEOPLE.map((p) => p.name));
   });
 });
+
+describe('demo loading', () => {
+  it('loads on first start, is removed with everything it owns, stays removed, and restores', async () => {
+    await import('fake-indexeddb/auto');
+    const { AttuneDB } = await import('../../src/store/db.ts');
+    const { ensureDemo, removeDemo, loadDemo } = await import('../../src/demo/load.ts');
+    const db = new AttuneDB(`demo-test-${Math.random()}`);
+    await ensureDemo(db);
+    const bundle = await buildDemoBundle();
+    expect(await db.people.count()).toBe(bundle.people.length);
+    expect(await db.candidates.count()).toBe(bundle.candidates.length);
+    await ensureDemo(db); // second start adds nothing
+    expect(await db.messages.count()).toBe(bundle.messages.length);
+
+    expect(await removeDemo(db)).toBe(bundle.people.length);
+    for (const t of ['people', 'messages', 'memories', 'cases', 'candidates'] as const) expect(await db.table(t).count()).toBe(0);
+    await ensureDemo(db);
+    expect(await db.people.count()).toBe(0);
+
+    const added = await loadDemo(db);
+    expect(added.cases).toBe(bundle.cases.length);
+    expect(await db.people.count()).toBe(bundle.people.length);
+    db.close();
+  });
+});
