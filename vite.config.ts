@@ -39,6 +39,7 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
+          globalSetup: ['test/setup/models.global.ts'],
         },
       },
       {
