@@ -1,0 +1,92 @@
+// The WebLLM adapter's translation layer (request fields, stream folding, usage, progress,
+// app config). Generation itself needs a GPU and a model library; see test/e2e/webllm.spec.ts
+// for the real adapter and worker in Chromium.
+import { describe, expect, it } from 'vitest';
+import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
+import { buildAppConfig, collectStream, contextWindowOf, toLoadProgress, toUsage, toWebLLMRequest } from '../../src/llm/webllm';
+
+function chunk(content: string | null, extra: Partial<ChatCompletionChunk> & { finish?: string; lp?: number } = {}): ChatCompletionChunk {
+  return {
+    id: 'c',
+    object: 'chat.completion.chunk',
+    created: 0,
+    model: 'm',
+    choices: content === null && !extra.finish ? [] : [
+      {
+        index: 0,
+        delta: { content },
+        finish_reason: (extra.finish ?? null) as never,
+        logprobs: extra.lp === undefined ? null : { content: [{ token: content ?? '', logprob: extra.lp, bytes: null, top_logprobs: [{ token: 'x', logprob: -3, bytes: null }] }] },
+      },
+    ],
+    usage: extra.usage,
+  } as ChatCompletionChunk;
+}
+
+async function* stream(...chunks: ChatCompletionChunk[]) {
+  for (const c of chunks) yield c;
+}
+
+describe('WebLLM request translation', () => {
+  it('maps every field to WebLLM documented names', () => {
+    const schema = { type: 'object', properties: { score: { type: 'integer' } } };
+    const body = toWebLLMRequest({ messages: [{ role: 'user', content: 'hi' }], temperature: 0.2, seed: 11, maxTokens: 64, jsonSchema: schema, logprobs: true, topLogprobs: 9 });
+    expect(body).toEqual({
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+      temperature: 0.2,
+      seed: 11,
+      max_tokens: 64,
+      response_format: { type: 'json_object', schema: JSON.stringify(schema) },
+      logprobs: true,
+      top_logprobs: 5,
+    });
+  });
+
+  it('leaves out what was not asked for', () => {
+    expect(toWebLLMRequest({ messages: [] })).toEqual({ messages: [], stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('refuses a fractional seed', () => {
+    expect(() => toWebLLMRequest({ messages: [], seed: 1.5 })).toThrow(/integer/);
+  });
+});
+
+describe('WebLLM stream folding', () => {
+  it('streams deltas in order and surfaces usage.extra', async () => {
+    const seen: string[] = [];
+    const usage = { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15, extra: { e2e_latency_s: 1, prefill_tokens_per_s: 300, decode_tokens_per_s: 25, time_to_first_token_s: 0.25, time_per_output_token_s: 0.04 } };
+    const result = await collectStream(stream(chunk('A', { lp: -0.1 }), chunk('b'), chunk('c', { finish: 'length' }), chunk(null, { usage } as never)), (d) => seen.push(d));
+    expect(seen).toEqual(['A', 'b', 'c']);
+    expect(result.text).toBe('Abc');
+    expect(result.finishReason).toBe('length');
+    expect(result.usage).toEqual({ promptTokens: 12, completionTokens: 3, timeToFirstTokenMs: 250, decodeTokensPerSecond: 25, prefillTokensPerSecond: 300 });
+    expect(result.logprobs).toEqual([{ token: 'A', logprob: -0.1, top: [{ token: 'x', logprob: -3 }] }]);
+  });
+
+  it('reports an interrupted generation as abort', async () => {
+    const result = await collectStream(stream(chunk('x'), chunk('', { finish: 'abort' })));
+    expect(result.finishReason).toBe('abort');
+    expect(result.usage).toEqual({ promptTokens: 0, completionTokens: 1 });
+    expect(toUsage(undefined, 4).completionTokens).toBe(4);
+  });
+});
+
+describe('WebLLM load helpers', () => {
+  it('parses bytes from progress text', () => {
+    const p = toLoadProgress({ progress: 0.18, timeElapsed: 9, text: 'Fetching param cache[3/20]: 412MB fetched. 18% completed, 9 secs elapsed.' }, 2e9);
+    expect(p).toMatchObject({ progress: 0.18, loadedBytes: 412 * 1024 * 1024, totalBytes: 2e9 });
+    expect(toLoadProgress({ progress: 1.5, timeElapsed: 0, text: 'Finish loading' }).progress).toBe(1);
+  });
+
+  it('puts custom models first, with absolute URLs and their context window', () => {
+    const config = buildAppConfig([{ modelId: 'mine', modelUrl: '/test-assets/m/', modelLibUrl: '/test-assets/m/lib.wasm', contextWindow: 1024 }], 'cache', 'http://127.0.0.1:4179/#/models');
+    expect(config.cacheBackend).toBe('cache');
+    expect(config.model_list[0]).toMatchObject({ model_id: 'mine', model: 'http://127.0.0.1:4179/test-assets/m/', model_lib: 'http://127.0.0.1:4179/test-assets/m/lib.wasm' });
+    expect(contextWindowOf(config.model_list[0])).toBe(1024);
+    expect(contextWindowOf(config.model_list.find((r) => r.model_id === 'Qwen3-4B-q4f16_1-MLC'))).toBe(4096);
+    expect(contextWindowOf(undefined)).toBe(4096);
+    expect(config.model_list.length).toBeGreaterThan(50);
+  });
+});
