@@ -1,0 +1,158 @@
+// Results to files: CSV for spreadsheets, JSONL (one candidate per line), JSON (the whole
+// report) and a self-contained HTML report that works offline from disk. Pure string output.
+import Papa from 'papaparse';
+import { DIMENSIONS } from '../domain/records.ts';
+import { BYSTANDER_KEYS } from '../method/steps/bystander.ts';
+import { escapeHtml } from './escape.ts';
+import { groupedBarsSvg, type ChartData } from './chart.ts';
+import type { CandidateResult, ResultsReport } from './results.ts';
+
+const round = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? null : Number(v.toFixed(digits)));
+
+/** Spreadsheets run cells starting with these as formulas; a leading quote keeps them text. */
+function spreadsheetSafe(v: unknown): unknown {
+  return typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+}
+
+export const CSV_COLUMNS = [
+  'person', 'case_id', 'category', 'query', 'candidate_id', 'candidate', 'label',
+  ...DIMENSIONS.map((d) => `${d}_score`), ...DIMENSIONS.map((d) => `${d}_mean_1to5`),
+  'bystander', ...BYSTANDER_KEYS, 'empathy', 'reward', 'failures', 'reply',
+] as const;
+
+export function toCsv(report: ResultsReport): string {
+  const rows = report.results.map((r) => [
+    r.personName, r.caseId, r.category, r.query, r.candidateId, r.candidateName, r.label,
+    ...DIMENSIONS.map((d) => round(r.aggregate.dimensions[d].score)),
+    ...DIMENSIONS.map((d) => round(r.aggregate.dimensions[d].meanRaw)),
+    round(r.aggregate.bystander), ...BYSTANDER_KEYS.map((k) => round(r.subscores?.[k] ?? null)),
+    round(r.aggregate.empathy), round(r.aggregate.reward), r.aggregate.failures, r.candidateText,
+  ].map((v) => spreadsheetSafe(v ?? '')));
+  // A byte-order mark so spreadsheet programs read the file as UTF-8.
+  return `\uFEFF${Papa.unparse({ fields: [...CSV_COLUMNS], data: rows }, { newline: '\r\n' })}\r\n`;
+}
+
+/** One candidate per line, the shape `attune evaluate` prints. */
+export function jsonlRecord(r: CandidateResult, lambda: number) {
+  return {
+    person_id: r.personId,
+    person: r.personName,
+    case_id: r.caseId,
+    category: r.category,
+    query: r.query,
+    candidate_id: r.candidateId,
+    candidate: r.candidateName,
+    label: r.label,
+    scores: Object.fromEntries(DIMENSIONS.map((d) => [d, round(r.aggregate.dimensions[d].score)])),
+    bystander: round(r.aggregate.bystander),
+    bystander_subscores: r.subscores,
+    empathy: round(r.aggregate.empathy),
+    reward: round(r.aggregate.reward),
+    lambda,
+    failures: r.aggregate.failures,
+    judgments: r.judgments.map((j) => ({
+      kind: j.kind, trial: j.trial, status: j.status, score: j.score ?? null, subscores: j.subscores ?? null,
+      analysis: j.analysis ?? null, error: j.error ?? null, raw: j.status === 'failed' ? j.raw : undefined,
+      flags: j.flags, model: j.model, mode: j.mode,
+    })),
+  };
+}
+
+export function toJsonl(report: ResultsReport): string {
+  return report.results.map((r) => JSON.stringify(jsonlRecord(r, report.lambda))).join('\n') + '\n';
+}
+
+export function toJson(report: ResultsReport): string {
+  return JSON.stringify(report, null, 2);
+}
+
+const fmt = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? '—' : v.toFixed(digits));
+
+export function caseChart(results: CandidateResult[], title: string): ChartData {
+  return {
+    title,
+    groups: ['Resonation', 'Expression', 'Reception', 'Bystander', 'Empathy', 'Reward'],
+    series: results.map((r) => ({
+      name: r.candidateName,
+      values: [...DIMENSIONS.map((d) => r.aggregate.dimensions[d].score), r.aggregate.bystander, r.aggregate.empathy, r.aggregate.reward],
+    })),
+  };
+}
+
+function groupByCase(results: CandidateResult[]): CandidateResult[][] {
+  const groups = new Map<string, CandidateResult[]>();
+  for (const r of results) groups.set(r.caseId, [...(groups.get(r.caseId) ?? []), r]);
+  return [...groups.values()];
+}
+
+const REPORT_CSS = `
+body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:1rem;color:#1d2326;background:#fbfaf7;line-height:1.5}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px solid #c9c4b8;padding:.25rem .5rem;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums}section{border:1px solid #c9c4b8;border-radius:6px;padding:.75rem;margin:1rem 0;background:#fff}
+.reply{white-space:pre-wrap;background:#f1efe9;padding:.5rem;border-radius:6px}.failed{color:#a4161a}.muted{color:#4f5b60}
+svg.chart{color:#1d2326}details{margin:.3rem 0}
+@media (prefers-color-scheme: dark){body{background:#14191b;color:#e8eced}section{background:#1c2326;border-color:#46545a}.reply{background:#252e32}svg.chart{color:#e8eced}.muted{color:#a9b6ba}.failed{color:#ff8a80}}`;
+
+/** A self-contained HTML page: inline CSS and SVG, no script, no external request; all text escaped. */
+export function toHtml(report: ResultsReport): string {
+  const e = escapeHtml;
+  const s = report.summary;
+  const out: string[] = [];
+  out.push('<!doctype html><html lang="en"><head><meta charset="utf-8">');
+  // No network at all, even if someone adds a reference later: the page may only use itself.
+  out.push(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
+  out.push('<meta name="viewport" content="width=device-width, initial-scale=1">');
+  out.push(`<title>${e(report.title)}</title><style>${REPORT_CSS}</style></head><body>`);
+  out.push(`<h1>${e(report.title)}</h1>`);
+  out.push(`<p class="muted">Attune report, ${e(new Date(report.createdAt).toISOString())}. λ = ${report.lambda}`);
+  if (report.settings) out.push(`; mode ${e(report.settings.mode)}, k = ${report.settings.k}, model ${e(report.settings.model)}`);
+  out.push('.</p>');
+
+  out.push('<h2>Summary</h2><table><tbody>');
+  out.push(`<tr><th scope="row">Candidates</th><td class="num">${s.candidates}</td></tr>`);
+  for (const d of DIMENSIONS) {
+    const m = s.dimensionMeans[d];
+    out.push(`<tr><th scope="row">Mean ${d} (1–5)</th><td class="num">${fmt(m.mean)}${m.nMissing ? ` (${m.nMissing} missing)` : ''}</td></tr>`);
+  }
+  out.push(`<tr><th scope="row">Overall empathy score (reference)</th><td class="num">${fmt(s.overallEmpathy, 3)}</td></tr>`);
+  out.push(`<tr><th scope="row">Mean empathy</th><td class="num">${fmt(s.meanEmpathy.mean, 3)}</td></tr>`);
+  out.push(`<tr><th scope="row">Mean reward</th><td class="num">${fmt(s.meanReward.mean, 3)}</td></tr>`);
+  out.push(`<tr><th scope="row">Failed judgments</th><td class="num">${s.failedJudgments} (${s.candidatesWithFailures} candidates affected)</td></tr>`);
+  if (report.agreement) {
+    out.push(`<tr><th scope="row">Pairwise accuracy vs labels</th><td class="num">${fmt(report.agreement.pairwiseAccuracy, 3)} over ${report.agreement.pairs} pairs</td></tr>`);
+    out.push(`<tr><th scope="row">Spearman vs labels</th><td class="num">${fmt(report.agreement.spearman, 3)} (n = ${report.agreement.n})</td></tr>`);
+  }
+  out.push('</tbody></table>');
+
+  groupByCase(report.results).forEach((group, gi) => {
+    const first = group[0];
+    out.push(`<section><h2>${e(first.personName)} · ${e(first.category)}</h2>`);
+    if (first.scenario) out.push(`<p><strong>Scenario:</strong> ${e(first.scenario)}</p>`);
+    out.push(`<p><strong>Query:</strong> ${e(first.query)}</p>`);
+    out.push(groupedBarsSvg(caseChart(group, `Scores for: ${first.query.slice(0, 60)}`), `case${gi}`));
+    out.push('<table><thead><tr><th scope="col">Candidate</th><th scope="col">Resonation</th><th scope="col">Expression</th><th scope="col">Reception</th><th scope="col">Bystander</th><th scope="col">Empathy</th><th scope="col">Reward</th><th scope="col">Failures</th></tr></thead><tbody>');
+    for (const r of group) {
+      const a = r.aggregate;
+      out.push(`<tr><th scope="row">${e(r.candidateName)}</th>${DIMENSIONS.map((d) => `<td class="num">${fmt(a.dimensions[d].score)}</td>`).join('')}<td class="num">${fmt(a.bystander)}</td><td class="num">${fmt(a.empathy)}</td><td class="num">${fmt(a.reward)}</td><td class="num">${a.failures}</td></tr>`);
+    }
+    out.push('</tbody></table>');
+    for (const r of group) {
+      out.push(`<details><summary>${e(r.candidateName)}: reply and analyses</summary><div class="reply">${e(r.candidateText)}</div>`);
+      for (const j of r.judgments) {
+        const head = `${j.kind}${j.trial ? ` (trial ${j.trial + 1})` : ''}`;
+        if (j.status === 'failed') {
+          out.push(`<p class="failed"><strong>${e(head)}: failed</strong>: ${e(j.error ?? '')}</p><pre class="reply">${e(j.raw)}</pre>`);
+        } else if (j.kind === 'bystander') {
+          out.push(`<p><strong>${e(head)}</strong>: ${Object.entries(j.subscores ?? {}).map(([k, v]) => `${e(k)} ${v}`).join(', ')}</p>`);
+        } else {
+          out.push(`<p><strong>${e(head)}: ${fmt(j.score, 1)}/5</strong></p><p>${e(j.analysis ?? '')}</p>`);
+          if (j.criteria?.length) out.push(`<ul>${j.criteria.map((c) => `<li>${e(c.name)} (${c.weight}%): ${e(c.description)}</li>`).join('')}</ul>`);
+        }
+      }
+      out.push('</details>');
+    }
+    out.push('</section>');
+  });
+  out.push('</body></html>');
+  return out.join('\n');
+}

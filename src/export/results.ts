@@ -1,0 +1,135 @@
+// Results as the screens and every export see them: per candidate, the method's aggregate of
+// its judgments (no value where a judge failed, failures counted), plus the data-set summary
+// and, where candidates carry human labels, agreement. Pure: no DOM, no store.
+import { DIMENSIONS, type Candidate, type Case, type Dimension, type Judgment, type Person, type RunSettings } from '../domain/records.ts';
+import {
+  aggregateCandidate, pairwiseAccuracy, spearman, summarize, DEFAULT_LAMBDA,
+  type CandidateAggregate, type CandidateScores, type DatasetSummary,
+} from '../method/aggregate.ts';
+
+export interface CandidateResult {
+  personId: string;
+  personName: string;
+  caseId: string;
+  category: Case['category'];
+  query: string;
+  scenario?: string;
+  candidateId: string;
+  candidateName: string;
+  candidateText: string;
+  label: number | null;
+  aggregate: CandidateAggregate;
+  /** Bystander's five 0–20 sub-scores (mean over ok trials), null when none succeeded. */
+  subscores: Record<string, number> | null;
+  /** Every judgment behind the numbers, failures included, in kind/trial order. */
+  judgments: Judgment[];
+}
+
+export interface Agreement {
+  pairwiseAccuracy: number | null;
+  pairs: number;
+  spearman: number | null;
+  /** Labelled candidates with a reward, i.e. the points the figures rest on. */
+  n: number;
+}
+
+export interface ResultsReport {
+  title: string;
+  createdAt: number;
+  lambda: number;
+  settings?: RunSettings;
+  results: CandidateResult[];
+  summary: DatasetSummary;
+  agreement: Agreement | null;
+}
+
+const KIND_ORDER = [...DIMENSIONS, 'bystander'] as const;
+
+function meanSubscores(list: Record<string, number>[]): Record<string, number> | null {
+  if (!list.length) return null;
+  const keys = Object.keys(list[0]);
+  return Object.fromEntries(keys.map((k) => [k, list.reduce((s, x) => s + (x[k] ?? 0), 0) / list.length]));
+}
+
+export function candidateScores(judgments: Judgment[]): { scores: CandidateScores; subscores: Record<string, number> | null } {
+  const dimensions = Object.fromEntries(DIMENSIONS.map((d) => [d, { scores: [] as number[], failed: 0 }])) as CandidateScores['dimensions'];
+  const bystanders: Record<string, number>[] = [];
+  let bystanderFailed = 0;
+  for (const j of judgments) {
+    if (j.kind === 'bystander') {
+      if (j.status === 'ok' && j.subscores) bystanders.push(j.subscores);
+      else bystanderFailed++;
+      continue;
+    }
+    const d = dimensions[j.kind as Dimension];
+    if (j.status === 'ok' && j.score !== undefined) d.scores.push(j.score);
+    else d.failed++;
+  }
+  const subscores = meanSubscores(bystanders);
+  return { scores: { dimensions, bystander: subscores, bystanderFailed }, subscores };
+}
+
+export interface BuildInput {
+  title: string;
+  people: Person[];
+  cases: Case[];
+  candidates: Candidate[];
+  judgments: Judgment[];
+  lambda?: number;
+  settings?: RunSettings;
+  now?: number;
+}
+
+export function buildResults(input: BuildInput): ResultsReport {
+  const lambda = input.lambda ?? input.settings?.lambda ?? DEFAULT_LAMBDA;
+  const people = new Map(input.people.map((p) => [p.id, p]));
+  const cases = new Map(input.cases.map((c) => [c.id, c]));
+  const byCandidate = new Map<string, Judgment[]>();
+  for (const j of input.judgments) byCandidate.set(j.candidateId, [...(byCandidate.get(j.candidateId) ?? []), j]);
+
+  const results: CandidateResult[] = [];
+  for (const cand of input.candidates) {
+    const c = cases.get(cand.caseId);
+    if (!c) continue;
+    const judgments = (byCandidate.get(cand.id) ?? []).sort((a, b) =>
+      KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.trial - b.trial);
+    const { scores, subscores } = candidateScores(judgments);
+    results.push({
+      personId: c.personId,
+      personName: people.get(c.personId)?.name ?? c.personId,
+      caseId: c.id,
+      category: c.category,
+      query: c.query,
+      scenario: c.scenario,
+      candidateId: cand.id,
+      candidateName: cand.name ?? cand.source,
+      candidateText: cand.text,
+      label: cand.label,
+      aggregate: aggregateCandidate(scores, lambda),
+      subscores,
+      judgments,
+    });
+  }
+  return {
+    title: input.title,
+    createdAt: input.now ?? Date.now(),
+    lambda,
+    settings: input.settings,
+    results,
+    summary: summarize(results.map((r) => r.aggregate)),
+    agreement: agreement(results),
+  };
+}
+
+/** Agreement of rewards with human labels, over candidates that have both; null when none do. */
+export function agreement(results: CandidateResult[]): Agreement | null {
+  const labelled = results.filter((r) => r.label !== null && r.aggregate.reward !== null);
+  if (!labelled.length) return null;
+  const pw = pairwiseAccuracy(labelled.map((r) => ({ group: r.caseId, label: r.label!, score: r.aggregate.reward! })));
+  return {
+    pairwiseAccuracy: pw.accuracy,
+    pairs: pw.pairs,
+    spearman: spearman(labelled.map((r) => r.label!), labelled.map((r) => r.aggregate.reward!)),
+    n: labelled.length,
+  };
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import Papa from 'papaparse';
+import { JSDOM } from 'jsdom';
+import { buildDemoBundle } from '../../src/demo/bundle.ts';
+import { buildResults } from '../../src/export/results.ts';
+import { toCsv, toHtml, toJson, toJsonl, CSV_COLUMNS } from '../../src/export/formats.ts';
+import { BYSTANDER_KEYS } from '../../src/method/steps/bystander.ts';
+import type { Judgment } from '../../src/domain/records.ts';
+
+async function sampleReport() {
+  const b = await buildDemoBundle();
+  const cases = b.cases.slice(0, 2);
+  const candidates = b.candidates.filter((c) => cases.some((x) => x.id === c.caseId));
+  // A malicious candidate: its text must come out as text everywhere.
+  candidates[0] = { ...candidates[0], name: '<img src=x onerror=alert(1)>', text: '=HYPERLINK("http://evil") <script>alert(1)</script>' };
+  const judgments: Judgment[] = [];
+  const base = { mode: 'fixed' as const, model: 'scripted', seed: 1, attempts: 1, flags: [], usage: { promptTokens: 1, completionTokens: 1 }, createdAt: 1 };
+  candidates.forEach((cand, i) => {
+    const score = (i % 3) + 2;
+    for (const kind of ['resonation', 'expression', 'reception'] as const) {
+      judgments.push({ ...base, id: `${cand.id}-${kind}`, caseId: cand.caseId, candidateId: cand.id, kind, trial: 0, status: 'ok', score, analysis: `Analysis <b>${kind}</b>`, raw: '{}' });
+    }
+    if (i === 1) {
+      judgments.push({ ...base, id: `${cand.id}-by`, caseId: cand.caseId, candidateId: cand.id, kind: 'bystander', trial: 0, status: 'failed', raw: 'not json </pre><script>x</script>', error: 'no JSON object' });
+    } else {
+      judgments.push({ ...base, id: `${cand.id}-by`, caseId: cand.caseId, candidateId: cand.id, kind: 'bystander', trial: 0, status: 'ok', subscores: Object.fromEntries(BYSTANDER_KEYS.map((k) => [k, 16])), raw: '{}' });
+    }
+  });
+  return buildResults({ title: 'Demo <report>', people: b.people, cases, candidates, judgments, lambda: 0.5, now: 0 });
+}
+
+describe('results', () => {
+  it('aggregates by the reference formulas and keeps failures missing, not substituted', async () => {
+    const r = await sampleReport();
+    const first = r.results[0];
+    expect(first.aggregate.dimensions.resonation.score).toBeCloseTo(2 / 5);
+    expect(first.aggregate.empathy).toBeCloseTo(0.4);
+    expect(first.aggregate.bystander).toBeCloseTo(0.8);
+    expect(first.aggregate.reward).toBeCloseTo(0.4 + 0.5 * (0.8 - 1));
+    const failed = r.results[1];
+    expect(failed.aggregate.bystander).toBeNull();
+    expect(failed.aggregate.reward).toBeNull();
+    expect(failed.aggregate.failures).toBe(1);
+    expect(r.summary.failedJudgments).toBe(1);
+    expect(r.agreement?.pairs).toBeGreaterThan(0);
+  });
+});
+
+describe('exports', () => {
+  it('CSV parses back with one row per candidate and neutralises formulas', async () => {
+    const r = await sampleReport();
+    const parsed = Papa.parse<Record<string, string>>(toCsv(r).replace(/^\uFEFF/, ''), { header: true, skipEmptyLines: true });
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.meta.fields).toEqual([...CSV_COLUMNS]);
+    expect(parsed.data).toHaveLength(r.results.length);
+    expect(parsed.data[0].reply.startsWith("'=HYPERLINK")).toBe(true);
+    expect(Number(parsed.data[0].reward)).toBeCloseTo(r.results[0].aggregate.reward!, 4);
+    expect(parsed.data[1].bystander).toBe('');
+  });
+
+  it('JSONL has one parseable record per candidate with failures and raw text', async () => {
+    const r = await sampleReport();
+    const lines = toJsonl(r).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(r.results.length);
+    expect(lines[1].failures).toBe(1);
+    expect(lines[1].judgments.find((j: { kind: string }) => j.kind === 'bystander').raw).toContain('not json');
+    expect(JSON.parse(toJson(r)).results).toHaveLength(r.results.length);
+  });
+
+  it('HTML report escapes everything, has no script or external reference, and holds a chart per case', async () => {
+    const r = await sampleReport();
+    const html = toHtml(r);
+    const doc = new JSDOM(html).window.document;
+    expect(doc.querySelectorAll('script')).toHaveLength(0);
+    expect(doc.querySelectorAll('img')).toHaveLength(0);
+    expect(doc.querySelectorAll('svg.chart')).toHaveLength(2);
+    expect(html).not.toMatch(/(src|href)=["']?https?:/);
+    expect(doc.body.textContent).toContain('<script>alert(1)</script>');
+    expect(doc.title).toBe('Demo <report>');
+    expect(doc.querySelector('.failed')?.textContent).toContain('failed');
+  });
+});
