@@ -1,0 +1,172 @@
+// The reference's formulas, exactly (METHOD.md "Aggregation"), with one difference: a missing
+// value stays missing. A dimension without any ok trial has no score, a candidate without all
+// three has no empathy, and failures are counted beside every mean instead of being replaced.
+import { DIMENSIONS, type Dimension } from '../domain/records.ts';
+
+export const DEFAULT_LAMBDA = 0.5;
+
+function mean(xs: number[]): number | null {
+  return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null;
+}
+
+/** s_d = mean over ok trials of score/5; null when no trial succeeded. */
+export function dimensionScore(scores: number[]): number | null {
+  const m = mean(scores);
+  return m === null ? null : m / 5;
+}
+
+/** Harmonic mean of the three dimension scores; 0 if any is 0; null if any is missing. */
+export function empathyScore(s: (number | null)[]): number | null {
+  if (s.some((x) => x === null)) return null;
+  const v = s as number[];
+  if (v.some((x) => x === 0)) return 0;
+  return v.length / v.reduce((acc, x) => acc + 1 / x, 0);
+}
+
+/** b = (sum of the five 0–20 sub-scores) / 100. */
+export function bystanderScore(subscores: Record<string, number> | null | undefined): number | null {
+  if (!subscores) return null;
+  return Object.values(subscores).reduce((s, x) => s + x, 0) / 100;
+}
+
+/** reward = empathy + λ·(b − 1); null when either part is missing. */
+export function rewardScore(empathy: number | null, bystander: number | null, lambda = DEFAULT_LAMBDA): number | null {
+  if (empathy === null || bystander === null) return null;
+  return empathy + lambda * (bystander - 1);
+}
+
+export interface DimensionTrials {
+  /** Scores (1–5) of the trials that succeeded. */
+  scores: number[];
+  failed: number;
+}
+
+export interface CandidateScores {
+  dimensions: Record<Dimension, DimensionTrials>;
+  /** Bystander sub-scores, null when it failed or was not run. */
+  bystander: Record<string, number> | null;
+  bystanderFailed: number;
+}
+
+export interface CandidateAggregate {
+  dimensions: Record<Dimension, { score: number | null; meanRaw: number | null; nOk: number; nFailed: number }>;
+  empathy: number | null;
+  bystander: number | null;
+  reward: number | null;
+  failures: number;
+}
+
+export function aggregateCandidate(c: CandidateScores, lambda = DEFAULT_LAMBDA): CandidateAggregate {
+  const dims = {} as CandidateAggregate['dimensions'];
+  for (const d of DIMENSIONS) {
+    const t = c.dimensions[d];
+    dims[d] = { score: dimensionScore(t.scores), meanRaw: mean(t.scores), nOk: t.scores.length, nFailed: t.failed };
+  }
+  const empathy = empathyScore(DIMENSIONS.map((d) => dims[d].score));
+  const bystander = bystanderScore(c.bystander);
+  const failures = DIMENSIONS.reduce((s, d) => s + c.dimensions[d].failed, 0) + c.bystanderFailed;
+  return { dimensions: dims, empathy, bystander, reward: rewardScore(empathy, bystander, lambda), failures };
+}
+
+export interface MeanWithCounts {
+  mean: number | null;
+  /** Candidates that contributed a value. */
+  nOk: number;
+  /** Candidates left out because their value is missing (a failure). */
+  nMissing: number;
+}
+
+function meanOf(values: (number | null)[]): MeanWithCounts {
+  const ok = values.filter((v): v is number => v !== null);
+  return { mean: mean(ok), nOk: ok.length, nMissing: values.length - ok.length };
+}
+
+export interface DatasetSummary {
+  candidates: number;
+  /** Per-dimension mean of the candidates' mean raw 1–5 scores (the reference's figures). */
+  dimensionMeans: Record<Dimension, MeanWithCounts>;
+  /** The reference's overall empathy: mean of the three dimension means, divided by 5. */
+  overallEmpathy: number | null;
+  meanEmpathy: MeanWithCounts;
+  meanBystander: MeanWithCounts;
+  meanReward: MeanWithCounts;
+  /** Failed judge calls (after retries), all kinds together. */
+  failedJudgments: number;
+  candidatesWithFailures: number;
+}
+
+export function summarize(results: CandidateAggregate[]): DatasetSummary {
+  const dimensionMeans = {} as DatasetSummary['dimensionMeans'];
+  for (const d of DIMENSIONS) dimensionMeans[d] = meanOf(results.map((r) => r.dimensions[d].meanRaw));
+  const means = DIMENSIONS.map((d) => dimensionMeans[d].mean);
+  return {
+    candidates: results.length,
+    dimensionMeans,
+    overallEmpathy: means.some((m) => m === null) ? null : (means as number[]).reduce((s, x) => s + x, 0) / 3 / 5,
+    meanEmpathy: meanOf(results.map((r) => r.empathy)),
+    meanBystander: meanOf(results.map((r) => r.bystander)),
+    meanReward: meanOf(results.map((r) => r.reward)),
+    failedJudgments: results.reduce((s, r) => s + r.failures, 0),
+    candidatesWithFailures: results.filter((r) => r.failures > 0).length,
+  };
+}
+
+/** Ranks from 1, ties sharing their average rank. */
+function ranks(xs: number[]): number[] {
+  const order = xs.map((x, i) => ({ x, i })).sort((a, b) => a.x - b.x);
+  const r = new Array<number>(xs.length);
+  for (let i = 0; i < order.length;) {
+    let j = i;
+    while (j + 1 < order.length && order[j + 1].x === order[i].x) j++;
+    for (let k = i; k <= j; k++) r[order[k].i] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return r;
+}
+
+/** Spearman's rank correlation (Pearson on ranks); null with fewer than 2 points or no variance. */
+export function spearman(a: number[], b: number[]): number | null {
+  if (a.length !== b.length || a.length < 2) return null;
+  const ra = ranks(a);
+  const rb = ranks(b);
+  const ma = mean(ra)!;
+  const mb = mean(rb)!;
+  let num = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < ra.length; i++) {
+    num += (ra[i] - ma) * (rb[i] - mb);
+    da += (ra[i] - ma) ** 2;
+    db += (rb[i] - mb) ** 2;
+  }
+  return da === 0 || db === 0 ? null : num / Math.sqrt(da * db);
+}
+
+export interface LabelledScore {
+  group: string;
+  label: number;
+  score: number;
+}
+
+/**
+ * Within each group (a case), over pairs whose human labels differ: the share the score orders
+ * the same way. A tie in score counts as half right.
+ */
+export function pairwiseAccuracy(items: LabelledScore[]): { accuracy: number | null; pairs: number } {
+  const groups = new Map<string, LabelledScore[]>();
+  for (const it of items) groups.set(it.group, [...(groups.get(it.group) ?? []), it]);
+  let pairs = 0;
+  let right = 0;
+  for (const g of groups.values()) {
+    for (let i = 0; i < g.length; i++) {
+      for (let j = i + 1; j < g.length; j++) {
+        if (g[i].label === g[j].label) continue;
+        pairs++;
+        const human = Math.sign(g[i].label - g[j].label);
+        const model = Math.sign(g[i].score - g[j].score);
+        right += model === 0 ? 0.5 : model === human ? 1 : 0;
+      }
+    }
+  }
+  return { accuracy: pairs ? right / pairs : null, pairs };
+}

@@ -1,0 +1,95 @@
+// Text helpers shared by every step: cleaning model answers, finding JSON in them, delimiting
+// untrusted text inside prompts, spotting replies that try to instruct the judge, and a small
+// relevance score for choosing memories. Pure functions, no I/O.
+
+/** Removes a leading <think>…</think> block (reasoning models), and an unclosed one entirely. */
+export function stripThink(text: string): string {
+  const trimmed = text.replace(/^\s+/, '');
+  if (!/^<think>/i.test(trimmed)) return text.trim();
+  const end = trimmed.search(/<\/think>/i);
+  if (end < 0) return '';
+  return trimmed.slice(end + '</think>'.length).trim();
+}
+
+/**
+ * Finds the JSON object in a model answer: the whole text, a ```json fenced block, or the span
+ * from the first "{" to the last "}". Throws with the reason when none parses.
+ */
+export function extractJson(raw: string): unknown {
+  const text = stripThink(raw);
+  const attempts: string[] = [text];
+  for (const m of text.matchAll(/```(?:json|JSON)?\s*\n?([\s\S]*?)```/g)) attempts.push(m[1]);
+  const first = text.indexOf('{');
+  const last = text.lastIndexOf('}');
+  if (first >= 0 && last > first) attempts.push(text.slice(first, last + 1));
+  for (const candidate of attempts) {
+    try {
+      return JSON.parse(candidate.trim());
+    } catch {
+      // try the next shape
+    }
+  }
+  throw new Error('no JSON object found in the answer');
+}
+
+/**
+ * Wraps untrusted text in <tag>…</tag>. Any opening or closing form of the same tag inside the
+ * text is defused (its "<" escaped), so the text cannot end the block early.
+ */
+export function delimit(tag: string, text: string): string {
+  const inner = text.replace(new RegExp(`<(/?\\s*${tag})`, 'gi'), '&lt;$1');
+  return `<${tag}>\n${inner}\n</${tag}>`;
+}
+
+// Phrases by which a reply addresses the judge instead of the person.
+const INJECTION_PATTERNS: RegExp[] = [
+  /\b(ignore|disregard|forget)\b[^.\n]{0,40}\b(previous|prior|above|earlier|all)\b[^.\n]{0,20}\b(instructions?|prompts?|rules?|criteria)\b/i,
+  /\bgive\s+(this|it|me|the\s+(reply|response|answer))\b[^.\n]{0,30}\b([1-5]|five|full|max(imum)?|perfect|top)\b[^.\n]{0,15}\b(score|marks?|points?|stars?|rating|out of)?/i,
+  /\b(score|rate|grade|mark)\s+(this|it|the\s+(reply|response|answer))\b[^.\n]{0,20}\b([1-5]|five|highest|perfect|max(imum)?)\b/i,
+  /\bas\s+(the|an?)\s+(judge|evaluator|grader|reviewer|scorer)\b/i,
+  /\b(dear|attention|note\s+to)\s+(the\s+)?(judge|evaluator|grader|reviewer)\b/i,
+  /\byou\s+(are\s+now|must\s+now)\b/i,
+  /\\boxed\s*\{/,
+  /"score"\s*:\s*\d/i,
+  /<\/?\s*(candidate_reply|system|instructions?)\b/i,
+];
+
+/** True when the text appears to address the evaluator ("give this a 5", "ignore previous instructions"). */
+export function looksLikeInjection(text: string): boolean {
+  return INJECTION_PATTERNS.some((p) => p.test(text));
+}
+
+const STOP_WORDS = new Set(
+  'a an the and or but if of to in on at for with from by as is are was were be been am i me my you your it its this that these those he she they them we our us do does did not no so just very can will would should could have has had what when where who how why about into than then there their'.split(' '),
+);
+
+export function words(text: string): string[] {
+  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length > 1 && !STOP_WORDS.has(w));
+}
+
+/**
+ * BM25-style relevance of each document to the query (k1 = 1.2, b = 0.75): enough to rank a
+ * few hundred memories by how much they share with the query and scenario.
+ */
+export function relevanceScores(query: string, documents: string[]): number[] {
+  const q = new Set(words(query));
+  const docs = documents.map(words);
+  const avgLen = docs.reduce((s, d) => s + d.length, 0) / Math.max(1, docs.length) || 1;
+  const df = new Map<string, number>();
+  for (const d of docs) for (const w of new Set(d)) if (q.has(w)) df.set(w, (df.get(w) ?? 0) + 1);
+  return docs.map((d) => {
+    const tf = new Map<string, number>();
+    for (const w of d) if (q.has(w)) tf.set(w, (tf.get(w) ?? 0) + 1);
+    let score = 0;
+    for (const [w, f] of tf) {
+      const idf = Math.log(1 + (docs.length - (df.get(w) ?? 0) + 0.5) / ((df.get(w) ?? 0) + 0.5));
+      score += (idf * f * 2.2) / (f + 1.2 * (0.25 + (0.75 * d.length) / avgLen));
+    }
+    return score;
+  });
+}
+
+/** Honest token estimate when no tokenizer is at hand: about four characters per token. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
