@@ -14,6 +14,8 @@ export interface ImportBundle {
   personas: Persona[];
   cases: Case[];
   candidates: Candidate[];
+  /** Remarks for the preview that are not errors (defaults applied, parts skipped). */
+  notes?: string[];
 }
 
 /** Where and why a file could not be read: the file, the place (line or JSON path), what was expected. */

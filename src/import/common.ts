@@ -1,0 +1,208 @@
+// Helpers every importer shares: failing with a precise place, reading untrusted JSON values
+// with their path, and building records with content-hash ids. Pure: no DOM, no store.
+import { contentId } from '../lib/hash.ts';
+import type {
+  Candidate, Case, Conversation, ImportFormat, Memory, Message, Person, Persona, Role,
+} from '../domain/records.ts';
+import { QUERY_CATEGORIES, type QueryCategory } from '../domain/records.ts';
+import { ImportError, emptyBundle, type ImportBundle } from './bundle.ts';
+
+export function fail(file: string, where: string, message: string): never {
+  throw new ImportError({ file, where, message });
+}
+
+/** `$[3].mapping.abc.message`: dots for plain keys, brackets and quotes for the rest. */
+export function childPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return value.length > 40 ? 'a string' : `the string ${JSON.stringify(value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/** Reads fields of untrusted JSON, failing with the JSON path and what was expected. */
+export class Reader {
+  constructor(readonly file: string) {}
+
+  fail(where: string, message: string): never {
+    return fail(this.file, where, message);
+  }
+
+  object(value: unknown, path: string, what = 'an object'): Record<string, unknown> {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.fail(path, `expected ${what}, found ${describe(value)}`);
+    }
+    return value as Record<string, unknown>;
+  }
+
+  array(value: unknown, path: string, what = 'an array'): unknown[] {
+    if (!Array.isArray(value)) this.fail(path, `expected ${what}, found ${describe(value)}`);
+    return value;
+  }
+
+  string(value: unknown, path: string, what = 'a string'): string {
+    if (typeof value !== 'string') this.fail(path, `expected ${what}, found ${describe(value)}`);
+    return value;
+  }
+
+  optionalString(value: unknown, path: string, what = 'a string'): string | undefined {
+    return value === undefined || value === null ? undefined : this.string(value, path, what);
+  }
+
+  /** Epoch seconds (ChatGPT) → ms; absent or null → null. */
+  epochSeconds(value: unknown, path: string): number | null {
+    if (value === undefined || value === null) return null;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      this.fail(path, `expected a time in epoch seconds, found ${describe(value)}`);
+    }
+    return Math.round(value * 1000);
+  }
+
+  /** ISO 8601 text (Claude) → ms; absent or null → null. */
+  isoTime(value: unknown, path: string): number | null {
+    if (value === undefined || value === null) return null;
+    const ms = typeof value === 'string' ? Date.parse(value) : NaN;
+    if (!Number.isFinite(ms)) this.fail(path, `expected an ISO 8601 date, found ${describe(value)}`);
+    return ms;
+  }
+
+  category(value: unknown, path: string): QueryCategory {
+    const text = typeof value === 'string' ? value.trim().toUpperCase() : value;
+    if (typeof text !== 'string' || !(QUERY_CATEGORIES as readonly string[]).includes(text)) {
+      this.fail(path, `expected a category ES, HEI or SS, found ${describe(value)}`);
+    }
+    return text as QueryCategory;
+  }
+}
+
+export function fileStem(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? name;
+  return base.replace(/\.[^.]+$/, '') || base || 'import';
+}
+
+/** SHA-256 of raw bytes as hex, for ids of files that carry no account or record ids. */
+export async function bytesDigest(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export interface Turn { role: Role; text: string; time: number | null }
+
+/**
+ * Accumulates one file's records. Ids are content hashes (never the import time), and records
+ * with an id already seen are kept once, so duplicates inside a file collapse as in the store.
+ */
+export class BundleBuilder {
+  readonly bundle: ImportBundle;
+  private readonly seen = new Set<string>();
+  readonly createdAt = Date.now();
+  private readonly noteCounts = new Map<string, number>();
+
+  constructor(readonly format: ImportFormat, readonly file: string) {
+    this.bundle = emptyBundle(format, file);
+  }
+
+  private fresh(id: string): boolean {
+    if (this.seen.has(id)) return false;
+    this.seen.add(id);
+    return true;
+  }
+
+  /** Counts a repeated remark ("3 image parts were not imported") for the preview. */
+  count(note: string, n = 1): void {
+    this.noteCounts.set(note, (this.noteCounts.get(note) ?? 0) + n);
+  }
+
+  note(text: string): void {
+    (this.bundle.notes ??= []).push(text);
+  }
+
+  finish(): ImportBundle {
+    for (const [note, n] of this.noteCounts) this.note(`${n} × ${note}`);
+    return this.bundle;
+  }
+
+  async person(name: string, identity: unknown, externalId?: string): Promise<Person> {
+    const id = await contentId('person', { format: this.format, identity });
+    const person: Person = {
+      id, name, demo: false, createdAt: this.createdAt,
+      source: { format: this.format, file: this.file, ...(externalId ? { externalId } : {}) },
+    };
+    if (this.fresh(id)) this.bundle.people.push(person);
+    return person;
+  }
+
+  /**
+   * A conversation and its turns. Its id comes from the source's own id when there is one,
+   * otherwise from its whole content. Returns null when no turn has text.
+   */
+  async conversation(
+    personId: string, turns: Turn[], meta: { title: string; startedAt: number | null; externalId?: string },
+  ): Promise<{ conversation: Conversation; messages: Message[] } | null> {
+    if (turns.length === 0) return null;
+    const identity = meta.externalId ?? turns.map((t) => [t.role, t.text]);
+    const id = await contentId('conv', { personId, identity });
+    const messages = await Promise.all(turns.map(async (t, index): Promise<Message> => ({
+      id: await contentId('msg', { c: id, i: index, r: t.role, t: t.text }),
+      conversationId: id, personId, index, role: t.role, text: t.text, time: t.time,
+    })));
+    const conversation: Conversation = {
+      id, personId, title: meta.title,
+      startedAt: meta.startedAt ?? turns.find((t) => t.time !== null)?.time ?? null,
+      source: { format: this.format, file: this.file, ...(meta.externalId ? { externalId: meta.externalId } : {}) },
+      messageCount: messages.length,
+    };
+    if (this.fresh(id)) {
+      this.bundle.conversations.push(conversation);
+      for (const m of messages) if (this.fresh(m.id)) this.bundle.messages.push(m);
+    }
+    return { conversation, messages };
+  }
+
+  async memory(personId: string, label: string, value: string, evidence: string[]): Promise<Memory> {
+    const id = await contentId('mem', { personId, label, value });
+    const memory: Memory = { id, personId, label, value, evidence, origin: 'imported', updatedAt: this.createdAt };
+    if (this.fresh(id)) this.bundle.memories.push(memory);
+    return memory;
+  }
+
+  async persona(personId: string, fields: Pick<Persona, 'profile' | 'topics' | 'isDeep' | 'gateReason'>): Promise<Persona> {
+    const id = await contentId('persona', { personId, ...fields });
+    const persona: Persona = { id, personId, version: 1, origin: 'imported', createdAt: this.createdAt, ...fields };
+    if (this.fresh(id)) this.bundle.personas.push(persona);
+    return persona;
+  }
+
+  async case(
+    personId: string,
+    fields: Pick<Case, 'query' | 'category' | 'scenario' | 'relevantMemoryIds' | 'referenceCriteria'>,
+    externalId?: string,
+  ): Promise<Case> {
+    const id = await contentId('case', { personId, query: fields.query, scenario: fields.scenario, category: fields.category, externalId });
+    const item: Case = {
+      id, personId, createdAt: this.createdAt, ...fields,
+      source: { format: this.format, file: this.file, ...(externalId ? { externalId } : {}) },
+    };
+    if (item.scenario === undefined) delete item.scenario;
+    if (item.referenceCriteria === undefined) delete item.referenceCriteria;
+    if (this.fresh(id)) this.bundle.cases.push(item);
+    return item;
+  }
+
+  async candidate(
+    c: Pick<Case, 'id' | 'personId'>, text: string, name: string | undefined, label: number | null,
+  ): Promise<Candidate> {
+    const id = await contentId('cand', { caseId: c.id, text, name, label });
+    const candidate: Candidate = {
+      id, caseId: c.id, personId: c.personId, text, source: 'import', label, createdAt: this.createdAt,
+      ...(name ? { name } : {}),
+    };
+    if (this.fresh(id)) this.bundle.candidates.push(candidate);
+    return candidate;
+  }
+}

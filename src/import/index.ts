@@ -1,0 +1,258 @@
+// The importers' single entry: detects each file's format from its content (the extension is
+// only a hint), parses it into a bundle of records, and reports every file it cannot read as an
+// issue naming the file, the place and what was expected. A file with an issue contributes no
+// records at all. Pure: no DOM, no store, so the CLI, the worker and tests share it.
+import { unzipSync } from 'fflate';
+import { ImportError, type ImportBundle, type ImportIssue } from './bundle.ts';
+import { bytesDigest, fail, fileStem } from './common.ts';
+import { parseChatGpt, type ExportOwner } from './chatgpt.ts';
+import { parseClaude } from './claude.ts';
+import { parseCsv } from './csv.ts';
+import { readJson, scanJson, skipSpace, type JsonDoc } from './json.ts';
+import { parseOpenAiJsonl } from './openai-jsonl.ts';
+import { parsePersonaEmpPredictions, parsePersonaEmpSessions, type SessionsResult } from './personaemp.ts';
+import { TURN_MARKER, parsePlainText } from './plaintext.ts';
+import { parseShareGpt } from './sharegpt.ts';
+import { checkSize, decodeUtf8, formatBytes, isZip, normalizeEncoding } from './text.ts';
+
+export type { ImportBundle, ImportIssue } from './bundle.ts';
+export { countBundle } from './bundle.ts';
+
+export interface InputFile { name: string; bytes: Uint8Array }
+export interface ParseResult { bundles: ImportBundle[]; issues: ImportIssue[] }
+export interface ParseOptions {
+  /** Largest file (or zip entry) accepted, in bytes. */
+  maxBytes?: number;
+}
+
+export const DEFAULT_MAX_BYTES = 1024 ** 3;
+
+const KNOWN_FORMATS = 'a ChatGPT or Claude export (.zip or conversations.json), ShareGPT JSON, OpenAI chat JSONL, ' +
+  'PersonaEmp sessions or predictions JSON, a CSV with query and response columns, or chat text with "User:" / "Assistant:" turns';
+
+type ArrayDoc = Extract<JsonDoc, { kind: 'array' }>;
+
+/** A predictions file waits until every sessions file of the same call has been read. */
+interface PendingPredictions { file: string; doc: ArrayDoc }
+
+type Parsed =
+  | { kind: 'bundle'; bundle: ImportBundle }
+  | { kind: 'sessions'; result: SessionsResult }
+  | { kind: 'predictions'; pending: PendingPredictions };
+
+export async function parseFiles(files: InputFile[], options: ParseOptions = {}): Promise<ParseResult> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const bundles: ImportBundle[] = [];
+  const issues: ImportIssue[] = [];
+  const sessions: SessionsResult[] = [];
+  const failedFiles: string[] = [];
+  const predictions: PendingPredictions[] = [];
+  for (const file of files) {
+    try {
+      const parsed = await parseOne(file, maxBytes);
+      if (parsed.kind === 'bundle') bundles.push(parsed.bundle);
+      else if (parsed.kind === 'sessions') {
+        sessions.push(parsed.result);
+        bundles.push(parsed.result.bundle);
+      } else predictions.push(parsed.pending);
+    } catch (error) {
+      issues.push(toIssue(file.name, error));
+      failedFiles.push(file.name);
+    }
+  }
+  for (const pending of predictions) {
+    try {
+      bundles.push(await pairPredictions(pending, sessions, failedFiles));
+    } catch (error) {
+      issues.push(toIssue(pending.file, error));
+    }
+  }
+  return { bundles, issues };
+}
+
+/** Text typed or pasted into the app: any supported format, most often "User:" / "Assistant:" turns. */
+export function parsePastedText(text: string, name = 'pasted text', options: ParseOptions = {}): Promise<ParseResult> {
+  return parseFiles([{ name, bytes: new TextEncoder().encode(text) }], options);
+}
+
+function toIssue(file: string, error: unknown): ImportIssue {
+  if (error instanceof ImportError) return error.issue;
+  // A RangeError here is most likely memory or string length exhaustion on a huge file.
+  return { file, where: 'file', message: `could not be read: ${(error as Error)?.message ?? String(error)}` };
+}
+
+async function pairPredictions(pending: PendingPredictions, sessions: SessionsResult[], failedFiles: string[]): Promise<ImportBundle> {
+  const { file, doc } = pending;
+  let match = sessions;
+  if (sessions.length > 1) match = sessions.filter((s) => s.casesInOrder.length === doc.length);
+  if (match.length === 1) {
+    return parsePersonaEmpPredictions(file, doc, { file: match[0].bundle.file, casesInOrder: match[0].casesInOrder });
+  }
+  if (sessions.length === 0 && failedFiles.length > 0) {
+    fail(file, '$', `not imported: no PersonaEmp sessions file could be read to align it with (failed: ${failedFiles.join(', ')}); fix it and import both together`);
+  }
+  if (sessions.length === 0) {
+    fail(file, '$', 'a PersonaEmp predictions file must be imported together with its sessions file (choose both files at once)');
+  }
+  fail(file, '$', `cannot tell which sessions file these ${doc.length} predictions belong to (${sessions.map((s) => s.bundle.file).join(', ')}); import one sessions file with its predictions at a time`);
+}
+
+async function parseOne(file: InputFile, maxBytes: number): Promise<Parsed> {
+  checkSize(file.name, file.bytes.length, maxBytes);
+  if (isZip(file.bytes)) return { kind: 'bundle', bundle: await parseZip(file, maxBytes) };
+  const bytes = normalizeEncoding(file.name, file.bytes);
+  return parseText(file.name, bytes, {});
+}
+
+function extension(name: string): string {
+  return /\.([A-Za-z0-9]+)$/.exec(name)?.[1].toLowerCase() ?? '';
+}
+
+async function parseText(name: string, bytes: Uint8Array, owner: ExportOwner): Promise<Parsed> {
+  const ext = extension(name);
+  const first = bytes[skipSpace(bytes, 0)];
+  const digest = async () => ({ digest: await bytesDigest(bytes) });
+  if (ext === 'jsonl' || ext === 'ndjson') {
+    return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, await digest()) };
+  }
+  if (first === 0x5b /* [ */ || first === 0x7b /* { */) {
+    if (first === 0x7b) {
+      // Several objects one after another: JSONL without the extension.
+      const scanned = scanJson(name, bytes);
+      if (skipSpace(bytes, scanned.end) < bytes.length) {
+        return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, await digest()) };
+      }
+    }
+    return parseJson(name, bytes, readJson(name, bytes), owner, digest);
+  }
+  const head = decodeUtf8(name, bytes.subarray(0, Math.min(bytes.length, 4096)).subarray(0, safeCut(bytes, 4096)));
+  const firstLine = head.split(/\r?\n/, 1)[0].toLowerCase();
+  const text = () => decodeUtf8(name, bytes);
+  if (ext === 'csv' || ext === 'tsv' || (/query/.test(firstLine) && /response/.test(firstLine) && /[,\t;]/.test(firstLine))) {
+    return { kind: 'bundle', bundle: await parseCsv(name, text(), await digest()) };
+  }
+  const firstTextLine = head.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  if (ext === 'txt' || ext === 'md' || TURN_MARKER.test(firstTextLine) || name === 'pasted text') {
+    return { kind: 'bundle', bundle: await parsePlainText(name, text(), await digest(), `Chat: ${fileStem(name)}`) };
+  }
+  fail(name, 'line 1', `unrecognized content; expected ${KNOWN_FORMATS}`);
+}
+
+/** Length of the head to decode without cutting a UTF-8 sequence in two. */
+function safeCut(bytes: Uint8Array, limit: number): number {
+  if (bytes.length <= limit) return bytes.length;
+  let cut = limit;
+  while (cut > limit - 4 && (bytes[cut] & 0xc0) === 0x80) cut--;
+  return cut;
+}
+
+async function parseJson(
+  name: string, bytes: Uint8Array, doc: JsonDoc, owner: ExportOwner, digest: () => Promise<{ digest: string }>,
+): Promise<Parsed> {
+  if (doc.kind === 'value') {
+    const value = doc.value;
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const keys = Object.keys(value);
+      if ('messages' in value || 'input' in value) {
+        return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, await digest()) };
+      }
+      if ('mapping' in value || 'chat_messages' in value || 'session_id' in value) {
+        // One conversation or session saved on its own: read it as a list of one.
+        return parseJson(name, bytes, { kind: 'array', length: 1, item: () => value }, owner, digest);
+      }
+      fail(name, '$', `expected a JSON array of conversations or sessions (${KNOWN_FORMATS}), found an object with keys ${keys.slice(0, 8).join(', ') || '(none)'}`);
+    }
+    fail(name, '$', `expected a JSON array of conversations or sessions, found ${Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  if (doc.length === 0) fail(name, '$', 'expected conversations or sessions, found an empty array');
+  const first = doc.item(0);
+  const keys = first && typeof first === 'object' && !Array.isArray(first) ? Object.keys(first) : [];
+  const has = (key: string) => keys.includes(key);
+  if (has('mapping')) return { kind: 'bundle', bundle: await parseChatGpt(name, doc, owner, await digest()) };
+  if (has('chat_messages')) return { kind: 'bundle', bundle: await parseClaude(name, doc, owner, await digest()) };
+  if (has('session_id') || (has('queries') && has('conversation'))) {
+    return { kind: 'sessions', result: await parsePersonaEmpSessions(name, doc) };
+  }
+  if (has('responses')) return { kind: 'predictions', pending: { file: name, doc } };
+  if (has('conversations')) return { kind: 'bundle', bundle: await parseShareGpt(name, doc, await digest()) };
+  const found = keys.length > 0 ? `an object with keys ${keys.slice(0, 8).join(', ')}` : describeValue(first);
+  fail(name, '$[0]', `expected an item of ${KNOWN_FORMATS}; found ${found}`);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? 'a string' : typeof value;
+}
+
+async function parseZip(file: InputFile, maxBytes: number): Promise<ImportBundle> {
+  const wanted = /(^|\/)(conversations|users?)\.json$/;
+  let entries: Record<string, Uint8Array>;
+  const names: string[] = [];
+  try {
+    entries = unzipSync(file.bytes, {
+      filter: (entry) => {
+        names.push(entry.name);
+        if (!wanted.test(entry.name) || entry.name.startsWith('__MACOSX/')) return false;
+        if (entry.originalSize > maxBytes) {
+          fail(file.name, entry.name, `unpacks to ${formatBytes(entry.originalSize)}; the import size limit is ${formatBytes(maxBytes)}`);
+        }
+        return true;
+      },
+    });
+  } catch (error) {
+    if (error instanceof ImportError) throw error;
+    fail(file.name, 'zip archive', `cannot be unpacked (${(error as Error).message}); expected a complete .zip as downloaded (the file may be truncated)`);
+  }
+  const shallowest = (base: string) => Object.keys(entries)
+    .filter((n) => n === base || n.endsWith(`/${base}`))
+    .sort((a, b) => a.split('/').length - b.split('/').length)[0];
+  const conversations = shallowest('conversations.json');
+  if (!conversations) {
+    const listing = names.slice(0, 10).join(', ') + (names.length > 10 ? ', …' : '');
+    fail(file.name, 'zip archive', `expected a conversations.json inside (a ChatGPT or Claude data export), found ${listing || 'no files'}`);
+  }
+  try {
+    const owner = { ...readOwner(entries, shallowest('user.json'), shallowest('users.json')), archive: file.name };
+    const bytes = normalizeEncoding(conversations, entries[conversations]);
+    const parsed = await parseText(conversations, bytes, owner);
+    if (parsed.kind !== 'bundle' || (parsed.bundle.format !== 'chatgpt' && parsed.bundle.format !== 'claude')) {
+      fail(conversations, '$', 'expected ChatGPT or Claude conversations in the export\'s conversations.json');
+    }
+    return relabel(parsed.bundle, file.name);
+  } catch (error) {
+    if (error instanceof ImportError) {
+      throw new ImportError({ file: file.name, where: `${conversations} ${error.issue.where}`, message: error.issue.message });
+    }
+    throw error;
+  }
+}
+
+/** Records from a zip entry name the zip the person chose as their file. */
+function relabel(bundle: ImportBundle, file: string): ImportBundle {
+  bundle.file = file;
+  for (const list of [bundle.people, bundle.conversations, bundle.cases]) {
+    for (const record of list) record.source = { ...record.source, file };
+  }
+  return bundle;
+}
+
+/** The account owner from the export's user.json (ChatGPT) or users.json (Claude), when present. */
+function readOwner(entries: Record<string, Uint8Array>, userJson?: string, usersJson?: string): ExportOwner {
+  const read = (name?: string): unknown => {
+    if (!name) return undefined;
+    try {
+      return JSON.parse(new TextDecoder().decode(entries[name]));
+    } catch {
+      fail(name, '$', 'expected the account description as JSON');
+    }
+  };
+  const user = read(userJson) as Record<string, unknown> | undefined;
+  if (user && typeof user.id === 'string') return { id: user.id };
+  const users = read(usersJson);
+  const first = Array.isArray(users) ? users[0] as Record<string, unknown> : undefined;
+  if (first && typeof first.uuid === 'string') {
+    return { id: first.uuid, ...(typeof first.full_name === 'string' && first.full_name ? { name: first.full_name } : {}) };
+  }
+  return {};
+}
