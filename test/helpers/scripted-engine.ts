@@ -1,0 +1,48 @@
+// A test double ChatEngine: answers from a script (canned step answers by default), records
+// every request, and counts tokens with the chars/4 estimate. It stands in for a model only
+// where a test is about the method, never where a test is about an engine.
+import type { ChatEngine, ChatRequest, ChatResult, EngineInfo, TokenLogprob } from '../../src/llm/engine.ts';
+import { estimateTokens } from '../../src/method/text.ts';
+import { cannedAnswer } from './canned.ts';
+
+export type ScriptedAnswer = string | { text: string; logprobs?: TokenLogprob[]; finishReason?: ChatResult['finishReason'] };
+
+export interface ScriptedOptions {
+  info?: Partial<EngineInfo>;
+  /** Produces the answer to a request; `index` counts calls from 0. Throwing makes chat() throw. */
+  respond?: (request: ChatRequest, index: number) => ScriptedAnswer | Promise<ScriptedAnswer>;
+}
+
+export class ScriptedEngine implements ChatEngine {
+  readonly info: EngineInfo;
+  readonly calls: ChatRequest[] = [];
+  private readonly respond: NonNullable<ScriptedOptions['respond']>;
+
+  constructor(options: ScriptedOptions = {}) {
+    this.info = { kind: 'scripted', model: 'scripted-judge', contextWindow: 8192, constrainedJson: true, logprobs: false, ...options.info };
+    this.respond = options.respond ?? ((request) => cannedAnswer(request.messages, request.seed));
+  }
+
+  async chat(request: ChatRequest): Promise<ChatResult> {
+    request.signal?.throwIfAborted();
+    const index = this.calls.length;
+    const answer = await this.respond(request, index);
+    request.signal?.throwIfAborted();
+    this.calls.push(request);
+    const a = typeof answer === 'string' ? { text: answer } : answer;
+    request.onToken?.(a.text);
+    return {
+      text: a.text,
+      finishReason: a.finishReason ?? 'stop',
+      logprobs: a.logprobs,
+      usage: {
+        promptTokens: request.messages.reduce((s, m) => s + estimateTokens(m.content), 0),
+        completionTokens: estimateTokens(a.text),
+      },
+    };
+  }
+
+  async countTokens(text: string): Promise<number> {
+    return estimateTokens(text);
+  }
+}
