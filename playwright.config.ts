@@ -4,6 +4,8 @@ const port = Number(process.env.E2E_PORT ?? 4179);
 
 export default defineConfig({
   testDir: 'test/e2e',
+  // Writes the tiny random-weight test models served at /test-assets/.
+  globalSetup: './test/setup/models.global.ts',
   outputDir: 'test-results/e2e',
   timeout: 120_000,
   workers: 1,

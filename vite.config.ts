@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import { ortWasmFiles } from './scripts/vite-ort-plugin.ts';
 
 // Headers that make the page cross-origin isolated, so ONNX Runtime may use threads.
 // `credentialless` still lets the user's chosen model host serve files with CORS.
@@ -12,6 +13,7 @@ const isolation = {
 export default defineConfig({
   plugins: [
     svelte(),
+    ortWasmFiles(),
     VitePWA({
       registerType: 'autoUpdate',
       injectRegister: false,
@@ -29,7 +31,13 @@ export default defineConfig({
   worker: { format: 'es' },
   server: { host: '127.0.0.1', headers: isolation },
   preview: { host: '127.0.0.1', headers: isolation },
-  build: { target: 'es2022', chunkSizeWarningLimit: 8000 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 8000,
+    // harness/transformers.html: a page without UI that lets browser tests drive the real
+    // Transformers.js worker from the production build.
+    rollupOptions: { input: { main: 'index.html', 'transformers-harness': 'harness/transformers.html' } },
+  },
   test: {
     projects: [
       {

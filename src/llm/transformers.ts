@@ -59,10 +59,14 @@ export interface TransformersOptions {
   wasmPaths?: string;
   /** Use the browser's Cache API for model files (default true in browsers). */
   useBrowserCache?: boolean;
-  /** A stop flag shared with the page (SharedArrayBuffer): lets the page abort generation
-   *  even while the worker's event loop is busy. Index 0 non-zero means "stop". */
-  stopFlag?: Int32Array;
 }
+
+export interface TransformersRuntime {
+  device: TransformersDevice;
+  dtype: DataType;
+}
+
+export type LoadedTransformersEngine = ChatEngine & { readonly runtime: TransformersRuntime };
 
 export const ORT_WASM_FILE = 'ort-wasm-simd-threaded.asyncify';
 
@@ -116,7 +120,7 @@ export class TransformersEngine implements Engine {
 
   constructor(private readonly options: TransformersOptions = {}) {}
 
-  async load(model: string, options: LoadOptions = {}): Promise<ChatEngine> {
+  async load(model: string, options: LoadOptions = {}): Promise<LoadedTransformersEngine> {
     const { onProgress, signal } = options;
     await this.unload();
     try {
@@ -157,7 +161,8 @@ export class TransformersEngine implements Engine {
         constrainedJson: false,
         logprobs: true,
       };
-      this.loaded = new TransformersChatEngine(info, tokenizer, lm, { device, dtype }, this.options.stopFlag);
+      if (!isNode) yieldBeforeEachStep(lm);
+      this.loaded = new TransformersChatEngine(info, tokenizer, lm, { device, dtype });
       onProgress?.({ progress: 1, text: `Ready: ${model}` });
       return this.loaded;
     } catch (e) {
@@ -170,6 +175,30 @@ export class TransformersEngine implements Engine {
     this.loaded = null;
     await current?.dispose();
   }
+}
+
+/**
+ * In a browser worker, ONNX Runtime's wasm backend can run a whole generation without giving
+ * the event loop a turn, so an abort message would only be read after the last token. One
+ * macrotask turn before each decoding step lets it in (about 0.1 ms per token).
+ */
+function yieldBeforeEachStep(model: PreTrainedModel) {
+  const forward = model.forward.bind(model);
+  model.forward = async (inputs: Parameters<typeof forward>[0]) => {
+    await nextMacrotask();
+    return forward(inputs);
+  };
+}
+
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port1.onmessage = () => {
+      port1.close();
+      resolve();
+    };
+    port2.postMessage(null);
+  });
 }
 
 /** Seeded Gumbel-max sampling (see the header comment); records log-probabilities on request. */
@@ -269,8 +298,7 @@ class TransformersChatEngine implements ChatEngine {
     readonly info: EngineInfo,
     private readonly tokenizer: PreTrainedTokenizer,
     private readonly model: PreTrainedModel,
-    readonly runtime: { device: TransformersDevice; dtype: DataType },
-    private readonly stopFlag?: Int32Array,
+    readonly runtime: TransformersRuntime,
   ) {}
 
   async countTokens(text: string): Promise<number> {
@@ -294,8 +322,7 @@ class TransformersChatEngine implements ChatEngine {
       const sampling = new SeededSampling(request.temperature ?? 1, request.seed, !!request.logprobs);
       const processors = new LogitsProcessorList();
       processors.push(sampling);
-      if (this.stopFlag) Atomics.store(this.stopFlag, 0, 0);
-      const stopped = () => !!signal?.aborted || (!!this.stopFlag && Atomics.load(this.stopFlag, 0) !== 0);
+      const stopped = () => !!signal?.aborted;
       const criteria = new StoppingCriteriaList();
       criteria.push(new AbortCriterion(stopped));
       const streamer = new TokenStreamer(this.tokenizer, (delta) => request.onToken?.(delta));
