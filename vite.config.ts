@@ -24,6 +24,8 @@ export default defineConfig({
         globIgnores: ['**/models/**', '**/ort/**', '**/*.wasm'],
         maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
         navigateFallback: 'index.html',
+        // Take control of the page that registered it, so the first visit already works offline.
+        clientsClaim: true,
         navigateFallbackDenylist: [/^\/models\//, /^\/ort\//],
       },
     }),
