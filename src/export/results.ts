@@ -133,3 +133,26 @@ export function agreement(results: CandidateResult[]): Agreement | null {
     n: labelled.length,
   };
 }
+
+export interface JudgmentFilter {
+  model: string;
+  mode: Judgment['mode'];
+  /** Trials per dimension; the bystander always has one. */
+  k: number;
+}
+
+/**
+ * The judgments a result view shows: those of one model and mode, trials below k, and for each
+ * (candidate, kind, trial) only the newest (criteria edited later give newer judgments).
+ */
+export function selectJudgments(judgments: Judgment[], f: JudgmentFilter): Judgment[] {
+  const newest = new Map<string, Judgment>();
+  for (const j of judgments) {
+    if (j.model !== f.model || j.mode !== f.mode) continue;
+    if (j.kind === 'bystander' ? j.trial !== 0 : j.trial >= (f.mode === 'logprob' ? 1 : f.k)) continue;
+    const key = `${j.candidateId}|${j.kind}|${j.trial}`;
+    const seen = newest.get(key);
+    if (!seen || j.createdAt > seen.createdAt || (j.createdAt === seen.createdAt && j.status === 'ok')) newest.set(key, j);
+  }
+  return [...newest.values()];
+}

@@ -1,3 +1,4 @@
+import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { buildDemoBundle } from '../../src/demo/bundle.ts';
 import { DEMO_PEOPLE } from '../../src/demo/people.ts';
@@ -50,7 +51,6 @@ describe('demo data set', () => {
 
 describe('demo loading', () => {
   it('loads on first start, is removed with everything it owns, stays removed, and restores', async () => {
-    await import('fake-indexeddb/auto');
     const { AttuneDB } = await import('../../src/store/db.ts');
     const { ensureDemo, removeDemo, loadDemo } = await import('../../src/demo/load.ts');
     const db = new AttuneDB(`demo-test-${Math.random()}`);

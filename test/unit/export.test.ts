@@ -1,6 +1,6 @@
+// @vitest-environment jsdom
 import { describe, expect, it } from 'vitest';
 import Papa from 'papaparse';
-import { JSDOM } from 'jsdom';
 import { buildDemoBundle } from '../../src/demo/bundle.ts';
 import { buildResults } from '../../src/export/results.ts';
 import { toCsv, toHtml, toJson, toJsonl, CSV_COLUMNS } from '../../src/export/formats.ts';
@@ -70,7 +70,7 @@ describe('exports', () => {
   it('HTML report escapes everything, has no script or external reference, and holds a chart per case', async () => {
     const r = await sampleReport();
     const html = toHtml(r);
-    const doc = new JSDOM(html).window.document;
+    const doc = new DOMParser().parseFromString(html, 'text/html');
     expect(doc.querySelectorAll('script')).toHaveLength(0);
     expect(doc.querySelectorAll('img')).toHaveLength(0);
     expect(doc.querySelectorAll('svg.chart')).toHaveLength(2);

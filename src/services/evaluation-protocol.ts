@@ -1,0 +1,32 @@
+// Messages between the page and the evaluation worker (workers/evaluate.worker.ts).
+import type { EngineInfo } from '../llm/engine.ts';
+import type { Dimension } from '../domain/records.ts';
+import type { EvaluationSettings } from '../method/pipeline.ts';
+import type { GenerationStyle } from '../method/steps/candidates.ts';
+
+export type JobRequest =
+  | { kind: 'extract-memories'; jobId: number; personId: string }
+  | { kind: 'persona'; jobId: number; personId: string }
+  | { kind: 'generate'; jobId: number; caseId: string; style: GenerationStyle; seed?: number }
+  | { kind: 'pairwise'; jobId: number; caseId: string; dimension: Dimension; firstId: string; secondId: string }
+  | { kind: 'evaluate'; jobId: number; caseIds: string[]; candidateIds?: string[]; settings: Partial<EvaluationSettings>; runId?: string };
+
+export type WorkerRequest =
+  /** A MessagePort served by `serveEngine` on the page, or null when the model was unloaded. */
+  | { type: 'engine'; port: MessagePort | null; info: EngineInfo | null }
+  | { type: 'job'; job: JobRequest }
+  | { type: 'cancel'; jobId: number };
+
+export interface JobProgress {
+  done: number;
+  total: number;
+  text: string;
+  tokensPerSecond?: number | null;
+}
+
+export type WorkerReply =
+  | { type: 'progress'; jobId: number; progress: JobProgress }
+  | { type: 'token'; jobId: number; delta: string }
+  | { type: 'result'; jobId: number; candidateId: string }
+  | { type: 'done'; jobId: number; value: unknown }
+  | { type: 'error'; jobId: number; message: string; cancelled: boolean };

@@ -1,0 +1,110 @@
+// The page side of evaluation: starts, follows and cancels jobs in the evaluation worker, and
+// lends the worker the page's loaded model over a MessagePort (the model is loaded once, by
+// the Models screen; the worker only borrows it).
+import type { ChatEngine } from '../llm/engine.ts';
+import { serveEngine } from '../llm/port-engine.ts';
+import type { JobProgress, JobRequest, WorkerReply, WorkerRequest } from './evaluation-protocol.ts';
+import { loadedEngine } from './engine-choice.svelte.ts';
+
+export type { JobProgress } from './evaluation-protocol.ts';
+export type ExtractProgress = JobProgress;
+
+type JobInput = JobRequest extends infer J ? (J extends { jobId: number } ? Omit<J, 'jobId'> : never) : never;
+
+export interface JobHandlers {
+  onProgress?: (p: JobProgress) => void;
+  onToken?: (delta: string) => void;
+  onResult?: (candidateId: string) => void;
+}
+
+export class JobCancelled extends Error {
+  constructor() {
+    super('Cancelled.');
+    this.name = 'JobCancelled';
+  }
+}
+
+interface Pending extends JobHandlers {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+let worker: Worker | null = null;
+let nextJobId = 1;
+const pending = new Map<number, Pending>();
+let lent: { engine: ChatEngine; stop: () => void } | null = null;
+
+function onReply(m: WorkerReply): void {
+  const job = pending.get(m.jobId);
+  if (!job) return;
+  if (m.type === 'progress') job.onProgress?.(m.progress);
+  else if (m.type === 'token') job.onToken?.(m.delta);
+  else if (m.type === 'result') job.onResult?.(m.candidateId);
+  else {
+    pending.delete(m.jobId);
+    if (m.type === 'done') job.resolve(m.value);
+    else job.reject(m.cancelled ? new JobCancelled() : new Error(m.message));
+  }
+}
+
+function ensureWorker(): Worker {
+  if (worker) return worker;
+  worker = new Worker(new URL('../../workers/evaluate.worker.ts', import.meta.url), { type: 'module', name: 'attune-evaluate' });
+  worker.addEventListener('message', (e: MessageEvent<WorkerReply>) => onReply(e.data));
+  worker.addEventListener('error', (e) => {
+    const message = `The evaluation worker stopped: ${e.message || 'unknown error'}. Reload the page to start it again.`;
+    for (const [id, job] of pending) {
+      pending.delete(id);
+      job.reject(new Error(message));
+    }
+    worker = null;
+    lent = null;
+  });
+  return worker;
+}
+
+/** Makes sure the worker borrows the engine that is loaded now (or none). */
+function lendEngine(w: Worker): void {
+  const engine = loadedEngine();
+  if (lent?.engine === engine) return;
+  lent?.stop();
+  lent = null;
+  if (!engine) {
+    w.postMessage({ type: 'engine', port: null, info: null } satisfies WorkerRequest);
+    return;
+  }
+  const { port1, port2 } = new MessageChannel();
+  lent = { engine, stop: serveEngine(port1, engine) };
+  w.postMessage({ type: 'engine', port: port2, info: engine.info } satisfies WorkerRequest, [port2]);
+}
+
+export interface Job<T> {
+  id: number;
+  done: Promise<T>;
+  cancel(): void;
+}
+
+export function startJob<T = unknown>(input: JobInput, handlers: JobHandlers = {}): Job<T> {
+  const w = ensureWorker();
+  lendEngine(w);
+  const id = nextJobId++;
+  const done = new Promise<T>((resolve, reject) => {
+    pending.set(id, { ...handlers, resolve: resolve as (v: unknown) => void, reject });
+  });
+  w.postMessage({ type: 'job', job: { ...input, jobId: id } as JobRequest } satisfies WorkerRequest);
+  return { id, done, cancel: () => w.postMessage({ type: 'cancel', jobId: id } satisfies WorkerRequest) };
+}
+
+export function engineStatus(): { ready: boolean; model: string | null; kind: string | null } {
+  const engine = loadedEngine();
+  return { ready: engine !== null, model: engine?.info.model ?? null, kind: engine?.info.kind ?? null };
+}
+
+/** (Re)extracts memories or regenerates the persona of one person. */
+export async function extractPerson(personId: string, what: 'memories' | 'persona', onProgress: (p: JobProgress) => void): Promise<void> {
+  const job = startJob({ kind: what === 'memories' ? 'extract-memories' : 'persona', personId }, { onProgress });
+  const result = (await job.done) as { failures?: number; conversations?: number; version?: number };
+  onProgress(what === 'memories'
+    ? { done: result.conversations ?? 0, total: result.conversations ?? 0, text: `Done${result.failures ? `: ${result.failures} conversation chunks failed to parse (kept nothing from them)` : ''}.` }
+    : { done: 1, total: 1, text: `Persona version ${result.version} saved.` });
+}
