@@ -18,6 +18,7 @@ export function childPath(path: string, key: string | number): string {
 }
 
 export function describe(value: unknown): string {
+  if (value === undefined) return 'nothing (the field is missing)';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';

@@ -26,8 +26,10 @@ export async function parseCsv(file: string, text: string, identity: unknown): P
     step: (result, parser) => {
       const rowLine = line;
       countLines(result.meta.cursor);
-      if (result.errors.length > 0 && !parseError) {
-        parseError = { line: rowLine, message: result.errors[0].message };
+      // A one-column file has no delimiter to detect: papaparse then uses ',' and says so.
+      const errors = result.errors.filter((e) => e.code !== 'UndetectableDelimiter');
+      if (errors.length > 0 && !parseError) {
+        parseError = { line: rowLine, message: errors[0].message };
         parser.abort();
         return;
       }

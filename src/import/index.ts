@@ -115,7 +115,7 @@ async function parseText(name: string, bytes: Uint8Array, owner: ExportOwner): P
   if (ext === 'jsonl' || ext === 'ndjson') {
     return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, await digest()) };
   }
-  if (first === 0x5b /* [ */ || first === 0x7b /* { */) {
+  if (first === 0x5b /* [ */ || first === 0x7b /* { */ || ext === 'json') {
     if (first === 0x7b) {
       // Several objects one after another: JSONL without the extension.
       const scanned = scanJson(name, bytes);
@@ -162,7 +162,7 @@ async function parseJson(
       }
       fail(name, '$', `expected a JSON array of conversations or sessions (${KNOWN_FORMATS}), found an object with keys ${keys.slice(0, 8).join(', ') || '(none)'}`);
     }
-    fail(name, '$', `expected a JSON array of conversations or sessions, found ${Array.isArray(value) ? 'an array' : typeof value}`);
+    fail(name, '$', `expected a JSON array of conversations or sessions, found ${describeValue(value)}`);
   }
   if (doc.length === 0) fail(name, '$', 'expected conversations or sessions, found an empty array');
   const first = doc.item(0);
