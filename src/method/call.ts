@@ -74,6 +74,8 @@ export async function callStep<T>(engine: ChatEngine, request: StepRequest<T>, o
       if (isAbort(e, options.signal) || attempt === attemptsAllowed) throw e;
       continue;
     }
+    // An answer cut short by cancellation is not the model's answer: never parse or store it.
+    options.signal?.throwIfAborted();
     usage.calls += 1;
     usage.ms += Date.now() - started;
     usage.promptTokens += result.usage.promptTokens;

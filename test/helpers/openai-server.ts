@@ -1,0 +1,171 @@
+// A small, real OpenAI-compatible HTTP server on 127.0.0.1 (random port) for tests and
+// benches: /v1/models, /v1/chat/completions (streaming SSE and plain JSON, with usage and
+// optional log-probabilities), and llama.cpp's /tokenize. Answers come from a script
+// (canned step answers by default); every request is recorded. Token counts are the chars/4
+// estimate, applied the same way to every request so that benches compare like with like.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ChatMessage } from '../../src/llm/engine.ts';
+import { estimateTokens } from '../../src/method/text.ts';
+import { cannedAnswer } from './canned.ts';
+
+export interface ChatBody {
+  model: string;
+  messages: ChatMessage[];
+  stream?: boolean;
+  seed?: number;
+  temperature?: number;
+  max_tokens?: number;
+  logprobs?: boolean;
+  top_logprobs?: number;
+  response_format?: { type: string; json_schema?: { name: string; schema: unknown; strict?: boolean } };
+  stream_options?: { include_usage?: boolean };
+}
+
+export interface ScriptedReply {
+  text?: string;
+  /** Answer with this HTTP status and body instead. */
+  status?: number;
+  body?: string;
+  /** Wait before answering (for timeout and abort tests). */
+  delayMs?: number;
+  finishReason?: 'stop' | 'length';
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+  /** For chat calls: tokens in and out, as the server counted them. */
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+export interface ServerOptions {
+  respond?: (body: ChatBody, index: number) => string | ScriptedReply | Promise<string | ScriptedReply>;
+  /** Entries for GET /v1/models. */
+  models?: Record<string, unknown>[];
+  /** Serve llama.cpp's POST /tokenize. Default true. */
+  tokenize?: boolean;
+  /** Require "Authorization: Bearer KEY". */
+  apiKey?: string;
+  /** Answer 400 to response_format json_schema, as servers without schema support do. */
+  rejectJsonSchema?: boolean;
+}
+
+export interface OpenAIServer {
+  url: string;
+  requests: RecordedRequest[];
+  chatRequests(): (RecordedRequest & { body: ChatBody })[];
+  close(): Promise<void>;
+}
+
+function promptTokens(messages: ChatMessage[]): number {
+  return messages.reduce((s, m) => s + estimateTokens(m.content) + 4, 0);
+}
+
+// Splits an answer into stream pieces of a few characters, keeping digits as their own piece
+// so that a score is a single token with log-probabilities.
+function pieces(text: string): string[] {
+  return text.match(/\d|[^\d]{1,4}/g) ?? [];
+}
+
+function logprobFor(token: string) {
+  const digit = /^[1-5]$/.test(token) ? Number(token) : null;
+  if (digit === null) return { token, logprob: 0, top_logprobs: [] };
+  const alternatives = [digit, digit === 5 ? 4 : digit + 1, digit === 1 ? 2 : digit - 1].filter((d, i, a) => a.indexOf(d) === i);
+  const probabilities = [0.7, 0.2, 0.1];
+  return { token, logprob: Math.log(0.7), top_logprobs: alternatives.map((d, i) => ({ token: String(d), logprob: Math.log(probabilities[i]) })) };
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startOpenAIServer(options: ServerOptions = {}): Promise<OpenAIServer> {
+  const requests: RecordedRequest[] = [];
+  let chatIndex = 0;
+  const respond = options.respond ?? ((body: ChatBody) => cannedAnswer(body.messages, body.seed));
+  const open = new Set<ServerResponse>();
+
+  const server = createServer(async (req, res) => {
+    open.add(res);
+    res.on('close', () => open.delete(res));
+    const path = (req.url ?? '/').split('?')[0];
+    const raw = req.method === 'POST' ? await readBody(req) : '';
+    let body: unknown = raw;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      // recorded as text
+    }
+    const record: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body };
+    requests.push(record);
+    const json = (status: number, value: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(value));
+    };
+    if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+      return json(401, { error: { message: 'invalid api key', type: 'authentication_error' } });
+    }
+    if (req.method === 'GET' && path === '/v1/models') {
+      return json(200, { object: 'list', data: options.models ?? [{ id: 'test-model', object: 'model' }] });
+    }
+    if (req.method === 'POST' && path === '/tokenize' && options.tokenize !== false) {
+      const content = (body as { content?: string })?.content ?? '';
+      return json(200, { tokens: Array.from({ length: estimateTokens(content) }, (_, i) => i) });
+    }
+    if (req.method !== 'POST' || path !== '/v1/chat/completions') {
+      return json(404, { error: { message: `no route ${req.method} ${path}` } });
+    }
+    const chat = body as ChatBody;
+    if (!chat || !Array.isArray(chat.messages)) return json(400, { error: { message: 'messages is required' } });
+    if (options.rejectJsonSchema && chat.response_format?.type === 'json_schema') {
+      return json(400, { error: { message: 'response_format type json_schema is not supported' } });
+    }
+    const answer = await respond(chat, chatIndex++);
+    const reply: ScriptedReply = typeof answer === 'string' ? { text: answer } : answer;
+    if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+    if (res.destroyed) return;
+    if (reply.status) {
+      res.writeHead(reply.status, { 'content-type': 'text/plain' });
+      return res.end(reply.body ?? '');
+    }
+    const text = reply.text ?? '';
+    record.promptTokens = promptTokens(chat.messages);
+    record.completionTokens = estimateTokens(text);
+    const usage = { prompt_tokens: record.promptTokens, completion_tokens: record.completionTokens, total_tokens: record.promptTokens + record.completionTokens };
+    const finish = reply.finishReason ?? 'stop';
+    if (!chat.stream) {
+      const parts = pieces(text);
+      return json(200, {
+        id: `chatcmpl-${chatIndex}`, object: 'chat.completion', model: chat.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish, ...(chat.logprobs ? { logprobs: { content: parts.map(logprobFor) } } : {}) }],
+        usage,
+      });
+    }
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    const send = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\n\n`);
+    for (const piece of pieces(text)) {
+      send({ id: `chatcmpl-${chatIndex}`, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null, ...(chat.logprobs ? { logprobs: { content: [logprobFor(piece)] } } : {}) }] });
+    }
+    send({ id: `chatcmpl-${chatIndex}`, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: finish }] });
+    if (chat.stream_options?.include_usage) send({ id: `chatcmpl-${chatIndex}`, object: 'chat.completion.chunk', choices: [], usage });
+    res.end('data: [DONE]\n\n');
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    chatRequests: () => requests.filter((r) => r.path === '/v1/chat/completions') as (RecordedRequest & { body: ChatBody })[],
+    close: () => new Promise<void>((resolve) => {
+      for (const res of open) res.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,145 @@
+// The OpenAI-compatible adapter against a real local HTTP server on 127.0.0.1.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startOpenAIServer, type OpenAIServer } from '../helpers/openai-server.ts';
+import { HttpError, OpenAIEngine } from '../../src/llm/openai.ts';
+import { EngineError } from '../../src/llm/errors.ts';
+import { runEvaluation } from '../../src/method/pipeline.ts';
+import { MemoryEvaluationStore } from '../../src/method/store.ts';
+import { items } from '../helpers/method-fixtures.ts';
+
+let server: OpenAIServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const messages = [{ role: 'user' as const, content: 'Say hello.' }];
+
+describe('OpenAI-compatible adapter', () => {
+  it('non-streaming: text, usage, seed, max_tokens, json_schema response_format, bearer key', async () => {
+    server = await startOpenAIServer({ respond: () => '{"ok":true}', apiKey: 'sk-test' });
+    const engine = await new OpenAIEngine({ baseUrl: server.url, apiKey: 'sk-test', stream: false }).load('test-model');
+    const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] };
+    const r = await engine.chat({ messages, seed: 11, maxTokens: 50, temperature: 0.3, jsonSchema: schema });
+    expect(r).toMatchObject({ text: '{"ok":true}', finishReason: 'stop' });
+    expect(r.usage.completionTokens).toBe(3);
+    const sent = server.chatRequests()[0];
+    expect(sent.body).toMatchObject({ model: 'test-model', seed: 11, max_tokens: 50, temperature: 0.3, stream: false,
+      response_format: { type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } } });
+    expect(sent.headers.authorization).toBe('Bearer sk-test');
+  });
+
+  it('streaming: pieces in order through onToken, usage from the final chunk', async () => {
+    server = await startOpenAIServer({ respond: () => 'Hello there, friend.' });
+    const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
+    const pieces: string[] = [];
+    const r = await engine.chat({ messages, onToken: (d) => pieces.push(d) });
+    expect(pieces.length).toBeGreaterThan(3);
+    expect(pieces.join('')).toBe('Hello there, friend.');
+    expect(r.text).toBe('Hello there, friend.');
+    expect(r.usage.promptTokens).toBe(server.chatRequests()[0].promptTokens);
+    expect(server.chatRequests()[0].body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('log-probabilities, streamed and not', async () => {
+    server = await startOpenAIServer({ respond: () => '{"analysis":"x","score":4}' });
+    for (const stream of [true, false]) {
+      const engine = await new OpenAIEngine({ baseUrl: server.url, stream }).load('test-model');
+      const r = await engine.chat({ messages, logprobs: true, topLogprobs: 3 });
+      const score = r.logprobs!.find((t) => t.token === '4')!;
+      expect(score.top.map((t) => t.token)).toEqual(['4', '5', '3']);
+      expect(r.logprobs!.map((t) => t.token).join('')).toBe(r.text);
+    }
+    expect(server.chatRequests().every((q) => q.body.logprobs === true && q.body.top_logprobs === 3)).toBe(true);
+  });
+
+  it('reports length-limited answers', async () => {
+    server = await startOpenAIServer({ respond: () => ({ text: '{"analysis":"cut', finishReason: 'length' }) });
+    const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
+    expect((await engine.chat({ messages })).finishReason).toBe('length');
+  });
+
+  it('HTTP errors carry the status and an excerpt of the body', async () => {
+    server = await startOpenAIServer({ respond: () => ({ status: 503, body: 'model is loading, try later' }) });
+    const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
+    const error = await engine.chat({ messages }).catch((e) => e);
+    expect(error).toBeInstanceOf(HttpError);
+    expect(error).toMatchObject({ code: 'http', status: 503 });
+    expect(error.message).toContain('model is loading, try later');
+  });
+
+  it('a wrong API key fails at load with 401', async () => {
+    server = await startOpenAIServer({ apiKey: 'right' });
+    await expect(new OpenAIEngine({ baseUrl: server.url, apiKey: 'wrong' }).load('test-model')).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('an unreachable server fails clearly', async () => {
+    server = await startOpenAIServer();
+    const url = server.url;
+    await server.close();
+    server = undefined;
+    const error = await new OpenAIEngine({ baseUrl: url, timeoutMs: 2000 }).load('m').catch((e) => e);
+    expect(error).toBeInstanceOf(EngineError);
+    expect(error.userMessage).toMatch(/Could not reach the model server/);
+  });
+
+  it('times out', async () => {
+    server = await startOpenAIServer({ respond: () => ({ text: 'late', delayMs: 2000 }) });
+    const engine = await new OpenAIEngine({ baseUrl: server.url, timeoutMs: 150 }).load('test-model');
+    const started = Date.now();
+    await expect(engine.chat({ messages })).rejects.toMatchObject({ code: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('aborts through the signal', async () => {
+    server = await startOpenAIServer({ respond: () => ({ text: 'late', delayMs: 2000 }) });
+    const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    await expect(engine.chat({ messages, signal: controller.signal })).rejects.toMatchObject({ code: 'aborted' });
+  });
+
+  it('falls back from json_schema to json_object when the server rejects it', async () => {
+    server = await startOpenAIServer({ rejectJsonSchema: true, respond: () => '{"ok":true}' });
+    const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
+    const schema = { type: 'object' };
+    expect((await engine.chat({ messages, jsonSchema: schema })).text).toBe('{"ok":true}');
+    await engine.chat({ messages, jsonSchema: schema });
+    expect(server.chatRequests().map((q) => q.body.response_format?.type)).toEqual(['json_schema', 'json_object', 'json_object']);
+  });
+
+  it('context window from the option, from /v1/models metadata, or 4096', async () => {
+    server = await startOpenAIServer({ models: [{ id: 'a', meta: { n_ctx_train: 32768 } }, { id: 'b', max_model_len: 8192 }, { id: 'c' }] });
+    expect((await new OpenAIEngine({ baseUrl: server.url }).load('a')).info.contextWindow).toBe(32768);
+    expect((await new OpenAIEngine({ baseUrl: server.url }).load('b')).info.contextWindow).toBe(8192);
+    expect((await new OpenAIEngine({ baseUrl: server.url }).load('c')).info.contextWindow).toBe(4096);
+    expect((await new OpenAIEngine({ baseUrl: server.url, contextWindow: 2048 }).load('a')).info.contextWindow).toBe(2048);
+  });
+
+  it('counts tokens with /tokenize when present, else estimates', async () => {
+    server = await startOpenAIServer();
+    const engine = await new OpenAIEngine({ baseUrl: server.url.replace(/\/v1$/, '') }).load('test-model');
+    expect(await engine.countTokens('x'.repeat(40))).toBe(10);
+    expect(server.requests.some((r) => r.path === '/tokenize')).toBe(true);
+    await server.close();
+    server = await startOpenAIServer({ tokenize: false });
+    const estimating = await new OpenAIEngine({ baseUrl: server.url }).load('test-model') as unknown as { countTokens(t: string): Promise<number>; exactTokenCounts?: boolean };
+    expect(await estimating.countTokens('x'.repeat(41))).toBe(11);
+    expect(estimating.exactTokenCounts).toBe(false);
+    await estimating.countTokens('again');
+    expect(server.requests.filter((r) => r.path === '/tokenize')).toHaveLength(1);
+  });
+
+  it('drives the pipeline: judgments over HTTP, then zero requests on a re-run', async () => {
+    server = await startOpenAIServer();
+    const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
+    const store = new MemoryEvaluationStore();
+    const run = await runEvaluation({ engine, store, items: items(1, 2), settings: { k: 2 } });
+    expect(run.summary.failedJudgments).toBe(0);
+    expect(run.results.every((r) => r.aggregate.reward !== null)).toBe(true);
+    const chats = server.chatRequests().length;
+    expect(chats).toBe(3 + 2 * 7);
+    await runEvaluation({ engine, store, items: items(1, 2), settings: { k: 2 } });
+    expect(server.chatRequests().length).toBe(chats);
+  });
+});
