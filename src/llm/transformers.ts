@@ -245,9 +245,15 @@ class AbortCriterion extends StoppingCriteria {
   }
 }
 
-/** Streams text token by token; holds back a tail that is still an incomplete UTF-8 sequence. */
+/**
+ * Streams text token by token; holds back a tail that is still an incomplete UTF-8 sequence.
+ * Decodes only the tokens since the last newline (as the library's TextStreamer does), so a
+ * long answer costs linear, not quadratic, decoding work.
+ */
 class TokenStreamer extends BaseStreamer {
   readonly tokens: bigint[] = [];
+  private settled = ''; // text up to the last newline
+  private pending: bigint[] = []; // tokens after it
   private emitted = '';
   private promptSeen = false;
   firstTokenAt: number | undefined;
@@ -269,6 +275,7 @@ class TokenStreamer extends BaseStreamer {
     this.firstTokenAt ??= now;
     this.lastTokenAt = now;
     this.tokens.push(...value[0]);
+    this.pending.push(...value[0]);
     this.flush(false);
   }
 
@@ -281,14 +288,17 @@ class TokenStreamer extends BaseStreamer {
   }
 
   private flush(final: boolean) {
-    const text = this.tokenizer.decode(this.tokens, { skip_special_tokens: true });
+    const text = this.settled + this.tokenizer.decode(this.pending, { skip_special_tokens: true });
     if (!final && text.endsWith('\uFFFD')) return;
-    if (text.length > this.emitted.length && text.startsWith(this.emitted)) {
+    // Byte-level decoding only ever appends; the answer is exactly the streamed pieces.
+    if (text.length > this.emitted.length) {
       const delta = text.slice(this.emitted.length);
-      this.emitted = text;
+      this.emitted += delta;
       this.onDelta(delta);
-    } else if (final) {
-      this.emitted = text;
+    }
+    if (text.endsWith('\n')) {
+      this.settled = this.emitted;
+      this.pending = [];
     }
   }
 }
