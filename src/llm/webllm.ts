@@ -113,6 +113,20 @@ export async function collectStream(chunks: AsyncIterable<ChatCompletionChunk>, 
   return { text, finishReason: finish, usage: toUsage(usage, pieces), logprobs: logprobs.length ? logprobs : undefined };
 }
 
+/**
+ * Load errors, classified with the generic rules first. What stays unclassified during a load
+ * is, in practice, the runtime calling into a model library that lacks what it expects (a
+ * library compiled for another WebLLM version fails as "Cannot read properties of undefined"
+ * or "... is not a function" inside tvmjs), so it is reported as a library mismatch.
+ */
+export function toLoadError(e: unknown, offlineNow = false): EngineError {
+  const error = toEngineError(e, { offlineNow });
+  if (error.code === 'unknown' && /TypeError: (Cannot read properties of (undefined|null)|.* is not a function)/.test(error.message)) {
+    return new EngineError('library-mismatch', error.message, { cause: e });
+  }
+  return error;
+}
+
 function createDefaultWorker(): Worker {
   return new Worker(new URL('../../workers/webllm.worker.ts', import.meta.url), { type: 'module', name: 'webllm' });
 }
@@ -162,7 +176,7 @@ export class WebLLMEngine implements Engine {
       await Promise.race([engine.reload(model), stopped]);
     } catch (e) {
       worker.terminate();
-      throw toEngineError(e, { offlineNow: globalThis.navigator?.onLine === false });
+      throw toLoadError(e, globalThis.navigator?.onLine === false);
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }

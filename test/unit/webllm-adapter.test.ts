@@ -3,7 +3,7 @@
 // for the real adapter and worker in Chromium.
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
-import { buildAppConfig, collectStream, contextWindowOf, toLoadProgress, toUsage, toWebLLMRequest } from '../../src/llm/webllm';
+import { buildAppConfig, collectStream, contextWindowOf, toLoadError, toLoadProgress, toUsage, toWebLLMRequest } from '../../src/llm/webllm';
 
 function chunk(content: string | null, extra: Partial<ChatCompletionChunk> & { finish?: string; lp?: number } = {}): ChatCompletionChunk {
   return {
@@ -78,6 +78,13 @@ describe('WebLLM load helpers', () => {
     const p = toLoadProgress({ progress: 0.18, timeElapsed: 9, text: 'Fetching param cache[3/20]: 412MB fetched. 18% completed, 9 secs elapsed.' }, 2e9);
     expect(p).toMatchObject({ progress: 0.18, loadedBytes: 412 * 1024 * 1024, totalBytes: 2e9 });
     expect(toLoadProgress({ progress: 1.5, timeElapsed: 0, text: 'Finish loading' }).progress).toBe(1);
+  });
+
+  it('reports a runtime crash inside the model library as a library mismatch', () => {
+    expect(toLoadError("TypeError: Cannot read properties of undefined (reading 'buffer')").code).toBe('library-mismatch');
+    expect(toLoadError("TypeError: Failed to execute 'add' on 'Cache': Request failed").code).toBe('missing-files');
+    expect(toLoadError('TypeError: Failed to fetch', true).code).toBe('offline');
+    expect(toLoadError('RangeError: something else').code).toBe('unknown');
   });
 
   it('puts custom models first, with absolute URLs and their context window', () => {
