@@ -1,0 +1,346 @@
+// `attune evaluate`: the PereGRM method over a data set, headless, with the same code as the
+// app. Writes one JSON line per candidate to --out, resumes when re-run with the same --out
+// (written candidates are skipped; judgments cached in --out's .cache.jsonl are reused), and
+// prints the reference's summary figures with failures counted.
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { DIMENSIONS, type Candidate, type Case, type Conversation, type Memory, type Message, type Person, type Persona } from '../domain/records.ts';
+import type { ImportBundle } from '../import/bundle.ts';
+import { parseFiles } from '../import/index.ts';
+import { OpenAIEngine, type JsonMode } from '../llm/openai.ts';
+import { EngineError } from '../llm/errors.ts';
+import {
+  pairwiseAccuracy, spearman, summarize, type CandidateAggregate, type DatasetSummary, type MeanWithCounts,
+} from '../method/aggregate.ts';
+import { DEFAULT_SETTINGS, runEvaluation, type CandidateResult, type EvaluationItem, type EvaluationSettings, type JudgeMode } from '../method/pipeline.ts';
+import { extractMemories, inferPersona, recentTurns } from '../method/profile.ts';
+import { latestPersona } from '../method/store.ts';
+import { JsonlEvaluationStore } from './jsonl-store.ts';
+
+const help = `Usage: attune evaluate --data FILE [--predictions FILE] --engine openai --base-url URL --model NAME --out results.jsonl [options]
+
+Judges every candidate reply in the data (PersonaEmp sessions + predictions, or any format
+"attune import" reads) for resonation, expression and reception (1-5) plus the bystander
+check, and writes one JSON line per candidate to --out. Re-running with the same --out resumes.
+
+  --data FILE          data set (repeatable)
+  --predictions FILE   PersonaEmp predictions aligned with --data (repeatable)
+  --engine openai      an OpenAI-compatible server (llama.cpp, vLLM, Ollama, ...)
+  --base-url URL       e.g. http://127.0.0.1:8080/v1
+  --model NAME         model name sent to the server
+  --api-key KEY        or set OPENAI_API_KEY
+  --out FILE           results, one JSON line per candidate; judgments are cached in FILE.cache.jsonl
+  --mode fixed|dynamic|logprob   default fixed (criteria once per case and dimension)
+  --k N                trials per dimension (default ${DEFAULT_SETTINGS.k})
+  --lambda X           bystander weight in the reward (default ${DEFAULT_SETTINGS.lambda})
+  --concurrency N      candidates judged at once (default 1)
+  --retries N          extra attempts after an unparseable answer (default ${DEFAULT_SETTINGS.retries})
+  --seed N             base seed (default ${DEFAULT_SETTINGS.seed})
+  --context-window N   override the model's context window (default: from the server, else 4096)
+  --json-mode auto|json_schema|json_object|off   constrained output (default auto)
+  --timeout-ms N       per request (default 120000)
+  --no-stream          ask for whole answers instead of streamed ones
+  --quiet              no progress lines
+Exit code: 0 when the run finished (failures are counted in the summary), 1 on a data or
+server error, 2 on wrong usage, 130 when interrupted (re-run to resume).
+`;
+
+class UsageError extends Error {}
+
+function integer(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} expects an integer ≥ ${min}, got "${value}"`);
+  return n;
+}
+
+interface Args {
+  data: string[];
+  predictions: string[];
+  baseUrl: string;
+  model: string;
+  apiKey?: string;
+  out: string;
+  settings: Partial<EvaluationSettings> & { mode: JudgeMode; k: number; lambda: number; seed: number; retries: number };
+  concurrency: number;
+  contextWindow?: number;
+  jsonMode: JsonMode;
+  timeoutMs: number;
+  stream: boolean;
+  quiet: boolean;
+}
+
+function parse(argv: string[]): Args | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string', multiple: true }, predictions: { type: 'string', multiple: true }, engine: { type: 'string' },
+      'base-url': { type: 'string' }, model: { type: 'string' }, 'api-key': { type: 'string' }, out: { type: 'string' },
+      mode: { type: 'string' }, k: { type: 'string' }, lambda: { type: 'string' }, concurrency: { type: 'string' },
+      retries: { type: 'string' }, seed: { type: 'string' }, 'context-window': { type: 'string' }, 'json-mode': { type: 'string' },
+      'timeout-ms': { type: 'string' }, 'no-stream': { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) return 'help';
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (files go after --data)`);
+  if (!values.data?.length) throw new UsageError('--data FILE is required');
+  if (!values.out) throw new UsageError('--out FILE is required');
+  const engine = values.engine ?? 'openai';
+  if (engine !== 'openai') throw new UsageError(`--engine ${engine} is not available in the CLI; use --engine openai with an OpenAI-compatible server`);
+  if (!values['base-url']) throw new UsageError('--base-url URL is required (e.g. http://127.0.0.1:8080/v1)');
+  if (!/^https?:\/\//.test(values['base-url'])) throw new UsageError(`--base-url must start with http:// or https://, got "${values['base-url']}"`);
+  if (!values.model) throw new UsageError('--model NAME is required');
+  const mode = values.mode ?? 'fixed';
+  if (mode !== 'fixed' && mode !== 'dynamic' && mode !== 'logprob') throw new UsageError(`--mode must be fixed, dynamic or logprob, got "${mode}"`);
+  const lambda = values.lambda === undefined ? DEFAULT_SETTINGS.lambda : Number(values.lambda);
+  if (!Number.isFinite(lambda) || lambda < 0) throw new UsageError(`--lambda expects a number ≥ 0, got "${values.lambda}"`);
+  const jsonMode = values['json-mode'] ?? 'auto';
+  if (!['auto', 'json_schema', 'json_object', 'off'].includes(jsonMode)) throw new UsageError(`--json-mode must be auto, json_schema, json_object or off, got "${jsonMode}"`);
+  return {
+    data: values.data,
+    predictions: values.predictions ?? [],
+    baseUrl: values['base-url'],
+    model: values.model,
+    apiKey: values['api-key'] ?? process.env.OPENAI_API_KEY,
+    out: values.out,
+    settings: {
+      mode, lambda,
+      k: integer('k', values.k, DEFAULT_SETTINGS.k, 1),
+      retries: integer('retries', values.retries, DEFAULT_SETTINGS.retries, 0),
+      seed: integer('seed', values.seed, DEFAULT_SETTINGS.seed, 0),
+    },
+    concurrency: integer('concurrency', values.concurrency, 1, 1),
+    contextWindow: values['context-window'] === undefined ? undefined : integer('context-window', values['context-window'], 0, 256),
+    jsonMode: jsonMode as JsonMode,
+    timeoutMs: integer('timeout-ms', values['timeout-ms'], 120_000, 1),
+    stream: !values['no-stream'],
+    quiet: !!values.quiet,
+  };
+}
+
+/** One output line: everything about one candidate's evaluation. */
+export interface ResultLine {
+  caseId: string;
+  candidateId: string;
+  personId: string;
+  name?: string;
+  label: number | null;
+  query: string;
+  category: string;
+  model: string;
+  mode: JudgeMode;
+  k: number;
+  lambda: number;
+  seed: number;
+  scores: Record<string, { trials: { trial: number; seed: number; status: string; score: number | null; analysis?: string; error?: string }[]; score: number | null; meanRaw: number | null; nOk: number; nFailed: number }>;
+  criteria: Record<string, { items: { name: string; weight: number; description: string }[]; renormalized: boolean } | null>;
+  bystander: { status: string; subscores: Record<string, number> | null; b: number | null; error?: string };
+  empathy: number | null;
+  reward: number | null;
+  failures: { kind: string; trial: number; error?: string; raw: string; attempts: number }[];
+  flags: string[];
+  truncation: string[];
+  tokens: { prompt: number; completion: number; calls: number; cachedJudgments: number };
+  aggregate: CandidateAggregate;
+}
+
+function toLine(r: CandidateResult, c: Case, model: string, s: Args['settings']): ResultLine {
+  const scores: ResultLine['scores'] = {};
+  const criteria: ResultLine['criteria'] = {};
+  for (const d of DIMENSIONS) {
+    const a = r.aggregate.dimensions[d];
+    scores[d] = {
+      trials: r.judgments.filter((j) => j.kind === d).map((j) => ({
+        trial: j.trial, seed: j.seed, status: j.status, score: j.score ?? null, analysis: j.analysis, error: j.error,
+      })),
+      ...a,
+    };
+    const set = r.criteria[d];
+    criteria[d] = set ? { items: set.items, renormalized: set.renormalized } : null;
+  }
+  const by = r.judgments.find((j) => j.kind === 'bystander');
+  const usage = r.judgments.reduce((u, j) => ({ prompt: u.prompt + j.usage.promptTokens, completion: u.completion + j.usage.completionTokens }), { prompt: 0, completion: 0 });
+  return {
+    caseId: r.caseId, candidateId: r.candidateId, personId: r.candidate.personId, name: r.candidate.name, label: r.candidate.label,
+    query: c.query, category: c.category, model, mode: s.mode, k: s.k, lambda: s.lambda, seed: s.seed,
+    scores, criteria,
+    bystander: { status: by?.status ?? 'not run', subscores: by?.subscores ?? null, b: r.aggregate.bystander, error: by?.error },
+    empathy: r.aggregate.empathy,
+    reward: r.aggregate.reward,
+    failures: r.judgments.filter((j) => j.status === 'failed').map((j) => ({ kind: j.kind, trial: j.trial, error: j.error, raw: j.raw, attempts: j.attempts })),
+    flags: [...new Set(r.judgments.flatMap((j) => j.flags))],
+    truncation: [...new Set(r.judgments.flatMap((j) => (j.truncation ? [j.truncation] : [])))],
+    // Tokens the judgments cost when they were made (cached ones included), and calls made now.
+    tokens: { ...usage, calls: r.usage.calls, cachedJudgments: r.cachedJudgments },
+    aggregate: r.aggregate,
+  };
+}
+
+/** Lines already in --out; a torn last line is dropped from the file. */
+function readDone(path: string, warn: (s: string) => void): ResultLine[] {
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, 'utf8');
+  const lines: ResultLine[] = [];
+  const kept: string[] = [];
+  for (const [i, line] of text.split('\n').entries()) {
+    if (!line.trim()) continue;
+    try {
+      const parsed = JSON.parse(line) as ResultLine;
+      if (typeof parsed.candidateId !== 'string' || !parsed.aggregate) throw new Error('not a result line');
+      lines.push(parsed);
+      kept.push(line);
+    } catch {
+      warn(`${path} (line ${i + 1}): not a complete result line; it is dropped and that candidate is judged again`);
+    }
+  }
+  if (kept.length !== text.split('\n').filter((l) => l.trim()).length) writeFileSync(path, kept.map((l) => `${l}\n`).join(''));
+  return lines;
+}
+
+function merge(bundles: ImportBundle[]) {
+  const byId = <T extends { id: string }>(xs: T[]) => [...new Map(xs.map((x) => [x.id, x])).values()];
+  return {
+    people: byId(bundles.flatMap((b) => b.people)) as Person[],
+    conversations: byId(bundles.flatMap((b) => b.conversations)) as Conversation[],
+    messages: byId(bundles.flatMap((b) => b.messages)) as Message[],
+    memories: byId(bundles.flatMap((b) => b.memories)) as Memory[],
+    personas: byId(bundles.flatMap((b) => b.personas)) as Persona[],
+    cases: byId(bundles.flatMap((b) => b.cases)) as Case[],
+    candidates: byId(bundles.flatMap((b) => b.candidates)) as Candidate[],
+  };
+}
+
+const fmt = (x: number | null, digits = 4) => (x === null ? 'n/a' : x.toFixed(digits));
+const counted = (m: MeanWithCounts, digits = 4) => `${fmt(m.mean, digits)}  (n_ok ${m.nOk}, n_failed ${m.nMissing})`;
+
+export function formatSummary(s: DatasetSummary, agreement?: { accuracy: number | null; pairs: number; spearman: number | null; n: number }): string {
+  const lines = [
+    `Candidates: ${s.candidates}`,
+    ...DIMENSIONS.map((d) => `  ${d.padEnd(11)} mean (1-5): ${counted(s.dimensionMeans[d], 3)}`),
+    `Overall empathy (mean of dimension means / 5): ${fmt(s.overallEmpathy)}`,
+    `Mean empathy (harmonic, per candidate):        ${counted(s.meanEmpathy)}`,
+    `Mean bystander b:                              ${counted(s.meanBystander)}`,
+    `Mean reward:                                   ${counted(s.meanReward)}`,
+    `Failures: ${s.failedJudgments} failed judgments in ${s.candidatesWithFailures} candidates (excluded from the means above, never replaced)`,
+  ];
+  if (agreement) {
+    lines.push(`Agreement with human labels (${agreement.n} labelled candidates): pairwise accuracy ${fmt(agreement.accuracy)} over ${agreement.pairs} pairs, Spearman ${fmt(agreement.spearman)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function agreementOf(lines: ResultLine[]) {
+  const labelled = lines.filter((l) => l.label !== null && l.reward !== null);
+  if (!lines.some((l) => l.label !== null)) return undefined;
+  const pa = pairwiseAccuracy(labelled.map((l) => ({ group: l.caseId, label: l.label!, score: l.reward! })));
+  return { ...pa, spearman: spearman(labelled.map((l) => l.label!), labelled.map((l) => l.reward!)), n: labelled.length };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args: Args | 'help';
+  try {
+    args = parse(argv);
+  } catch (e) {
+    process.stderr.write(`attune evaluate: ${(e as Error).message}\n\n${help}`);
+    return 2;
+  }
+  if (args === 'help') {
+    process.stdout.write(help);
+    return 0;
+  }
+  const a = args;
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+
+  const files = [];
+  for (const path of [...a.data, ...a.predictions]) {
+    try {
+      files.push({ name: path, bytes: new Uint8Array(await readFile(path)) });
+    } catch (e) {
+      err(`attune evaluate: cannot read ${path}: ${(e as Error).message}`);
+      return 1;
+    }
+  }
+  const parsed = await parseFiles(files);
+  for (const issue of parsed.issues) err(`${issue.file} (${issue.where}): ${issue.message}`);
+  if (parsed.issues.length) return 1;
+  const data = merge(parsed.bundles);
+  const withCandidates = data.cases.filter((c) => data.candidates.some((x) => x.caseId === c.id));
+  if (!withCandidates.length) {
+    err(`attune evaluate: the data holds ${data.cases.length} cases but no candidate replies to judge (PersonaEmp sessions need --predictions)`);
+    return 1;
+  }
+  if (withCandidates.length < data.cases.length) err(`note: ${data.cases.length - withCandidates.length} cases have no candidate and are left out`);
+
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const engine = await new OpenAIEngine({
+      baseUrl: a.baseUrl, apiKey: a.apiKey, contextWindow: a.contextWindow, jsonMode: a.jsonMode, timeoutMs: a.timeoutMs, stream: a.stream,
+    }).load(a.model, { signal: controller.signal });
+    const store = new JsonlEvaluationStore(`${a.out}.cache.jsonl`);
+    if (store.skippedLines) err(`note: ${store.skippedLines} unreadable lines in ${store.path} were skipped (that work is redone)`);
+    const done = readDone(a.out, err);
+    const doneIds = new Set(done.map((l) => l.candidateId));
+    if (done.length) err(`Resuming: ${done.length} candidates already in ${a.out}`);
+
+    // Memories and persona per person: imported ones as they are, otherwise from the history.
+    const items: EvaluationItem[] = [];
+    const people = new Set(withCandidates.map((c) => c.personId));
+    const context = new Map<string, { persona?: Persona; memories: Memory[] }>();
+    for (const personId of people) {
+      let memories = data.memories.filter((m) => m.personId === personId);
+      const conversations = data.conversations.filter((c) => c.personId === personId);
+      const messages = data.messages.filter((m) => m.personId === personId);
+      if (!memories.length && messages.length) {
+        const extraction = await extractMemories(engine, store, personId, conversations, messages, { retries: a.settings.retries, signal: controller.signal });
+        for (const f of extraction.failures) err(`memories of conversation ${f.conversationId} failed: ${f.error}`);
+        memories = extraction.memories;
+      }
+      let persona = latestPersona(data.personas.filter((p) => p.personId === personId));
+      if (!persona && (memories.length || messages.length)) {
+        const inferred = await inferPersona(engine, store, personId, memories, recentTurns(conversations, messages), { retries: a.settings.retries, signal: controller.signal });
+        if (inferred.failure) err(`persona of ${personId} failed (judging without one): ${inferred.failure.error}`);
+        persona = inferred.persona;
+      }
+      context.set(personId, { persona, memories });
+    }
+    for (const c of withCandidates) {
+      items.push({ case: c, ...context.get(c.personId)!, candidates: data.candidates.filter((x) => x.caseId === c.id) });
+    }
+    const casesById = new Map(withCandidates.map((c) => [c.id, c]));
+    const lines = [...done];
+    let lastProgress = 0;
+    await runEvaluation({
+      engine, store, items, settings: a.settings, concurrency: a.concurrency, signal: controller.signal,
+      skip: (c) => doneIds.has(c.id),
+      onProgress: (e) => {
+        if (a.quiet || (Date.now() - lastProgress < 500 && e.done !== e.total)) return;
+        lastProgress = Date.now();
+        err(`[${e.done}/${e.total}] ${e.step} ${e.item}${e.cached ? ' (cached)' : ''}${e.tokensPerSecond ? `  ${e.tokensPerSecond.toFixed(1)} tok/s` : ''}`);
+      },
+      onResult: (r) => {
+        const line = toLine(r, casesById.get(r.caseId)!, engine.info.model, a.settings);
+        appendFileSync(a.out, `${JSON.stringify(line)}\n`);
+        lines.push(line);
+      },
+    });
+    const summary = summarize(lines.map((l) => l.aggregate));
+    process.stdout.write(formatSummary(summary, agreementOf(lines)));
+    return 0;
+  } catch (e) {
+    if (controller.signal.aborted) {
+      err(`Interrupted. Every finished judgment is saved; run the same command again to resume.`);
+      return 130;
+    }
+    const message = e instanceof EngineError ? `${e.userMessage}\n  (${e.message})` : (e as Error).message;
+    err(`attune evaluate: ${message}`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

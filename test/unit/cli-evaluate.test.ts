@@ -1,0 +1,165 @@
+// `attune evaluate` end to end: the real CLI process (node bin/attune.js) against a real local
+// OpenAI-compatible server, on PersonaEmp sessions + predictions and on a labelled CSV.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startOpenAIServer, type OpenAIServer } from '../helpers/openai-server.ts';
+import { cannedAnswer } from '../helpers/canned.ts';
+
+let dir: string;
+let server: OpenAIServer | undefined;
+
+const sessions = [{
+  session_id: 's1',
+  persona: { is_deep_persona: true, gate_reason: 'Ongoing work stress.', topics: ['work'], persona_profile: '- Emotional expression: direct\n- Stress response: withdraws, then plans' },
+  queries: [
+    { query_id: 'q1', category: 'ES', query: 'I got passed over again and I feel invisible.', relevant_mem: [1], situation: { id: 'x', category: 'ES', topic: 'work', relevant_mem: [1], situation: 'Right after the team meeting.' } },
+    { query_id: 'q2', category: 'SS', query: 'How do I tell my friend she keeps cancelling on me?', relevant_mem: [2] },
+  ],
+  conversation: [{ role: 'user', text: 'Work is rough lately.' }, { role: 'assistant', text: 'I am sorry to hear that.' }],
+  extracted_memory: [
+    { label: 'states and experiences', label_suggestion: '', value: 'Passed over for promotion in spring.', evidence: 'said so' },
+    { label: 'social relationships', label_suggestion: '', value: 'Has a friend who often cancels plans.', evidence: 'said so' },
+  ],
+}];
+const predictions = [
+  { responses: [{ response: '<think>be kind</think>That sounds painful; being overlooked twice would hurt anyone.' }] },
+  { responses: [{ response: 'Tell her honestly how the cancellations feel, without blaming.' }] },
+];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'attune-cli-'));
+  writeFileSync(join(dir, 'sessions.json'), JSON.stringify(sessions));
+  writeFileSync(join(dir, 'predictions.json'), JSON.stringify(predictions));
+  writeFileSync(join(dir, 'labelled.csv'), [
+    'query,response,label',
+    'I failed my exam and feel stupid.,That must sting. One exam does not define you.,1',
+    'I failed my exam and feel stupid.,Study harder next time.,0',
+    'My dog died yesterday.,I am so sorry. Losing a companion is heartbreaking.,1',
+    'My dog died yesterday.,Get a new one.,0',
+  ].join('\n'));
+  return () => rmSync(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+function cli(args: string[], onStderr?: (text: string, kill: () => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/attune.js', 'evaluate', ...args], { cwd: process.cwd(), env: { ...process.env, OPENAI_API_KEY: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      onStderr?.(stderr, () => child.kill('SIGINT'));
+    });
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const completed = (s: OpenAIServer) => s.chatRequests().filter((r) => r.completionTokens !== undefined).length;
+
+describe('attune evaluate', () => {
+  it('judges PersonaEmp predictions, writes one line per candidate, prints the summary, and resumes with zero calls', async () => {
+    server = await startOpenAIServer();
+    const out = join(dir, 'results.jsonl');
+    const args = ['--data', join(dir, 'sessions.json'), '--predictions', join(dir, 'predictions.json'), '--engine', 'openai',
+      '--base-url', server.url, '--model', 'test-model', '--k', '2', '--out', out, '--quiet'];
+    const first = await cli(args);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    const line = lines[0];
+    expect(line.scores.resonation.trials).toHaveLength(2);
+    expect(line.scores.resonation.trials[0]).toMatchObject({ status: 'ok', analysis: expect.any(String) });
+    expect(line.criteria.expression.items).toHaveLength(4);
+    expect(line.bystander).toMatchObject({ status: 'ok', b: 0.8 });
+    expect(line.empathy).toBeGreaterThan(0);
+    expect(line.reward).toBeCloseTo(line.empathy + 0.5 * (0.8 - 1), 10);
+    expect(line.failures).toEqual([]);
+    expect(line.tokens.prompt).toBeGreaterThan(0);
+    expect(first.stdout).toMatch(/resonation\s+mean \(1-5\): \d\.\d{3}\s+\(n_ok 2, n_failed 0\)/);
+    expect(first.stdout).toMatch(/Overall empathy \(mean of dimension means \/ 5\): 0\.\d{4}/);
+    expect(first.stdout).toMatch(/Failures: 0 failed judgments/);
+    // The judge never saw the <think> block, and the memories and persona reached the prompts.
+    const judgeCalls = server.chatRequests().filter((r) => r.body.messages[0].content.includes('strict judge'));
+    expect(judgeCalls.every((r) => !r.body.messages[1].content.includes('be kind'))).toBe(true);
+    expect(judgeCalls.some((r) => r.body.messages[1].content.includes('Passed over for promotion in spring.'))).toBe(true);
+    const calls = completed(server);
+    expect(calls).toBe(2 * 3 + 2 * 7);
+
+    const again = await cli(args);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/Resuming: 2 candidates/);
+    expect(completed(server)).toBe(calls);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(again.stdout).toBe(first.stdout);
+
+    // Without the results file, the cached judgments are reused: still no calls.
+    rmSync(out);
+    const rebuilt = await cli(args);
+    expect(rebuilt.code).toBe(0);
+    expect(completed(server)).toBe(calls);
+    expect(rebuilt.stdout).toBe(first.stdout);
+  });
+
+  it('resumes after being interrupted mid-run: nothing lost, nothing duplicated', async () => {
+    server = await startOpenAIServer({ respond: async (body) => ({ text: cannedAnswer(body.messages, body.seed), delayMs: 15 }) });
+    const out = join(dir, 'interrupted.jsonl');
+    const args = ['--data', join(dir, 'labelled.csv'), '--base-url', server.url, '--model', 'test-model', '--k', '2', '--out', out];
+    let killed = false;
+    const first = await cli(args, (text, kill) => {
+      if (!killed && /\[1[0-9]\//.test(text)) {
+        killed = true;
+        kill();
+      }
+    });
+    expect(first.code).toBe(130);
+    expect(first.stderr).toMatch(/Interrupted/);
+    const partial = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).length : 0;
+    expect(partial).toBeLessThan(4);
+    const second = await cli(args);
+    expect(second.code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(new Set(lines.map((l) => l.candidateId)).size).toBe(4);
+    expect(lines).toHaveLength(4);
+    // 2 cases × 3 criteria + 4 candidates × 7 judgments; at most the one in-flight request is asked twice.
+    expect(completed(server)).toBeGreaterThanOrEqual(34);
+    expect(completed(server)).toBeLessThanOrEqual(35);
+    // Labels present: agreement is printed.
+    expect(second.stdout).toMatch(/Agreement with human labels \(4 labelled candidates\): pairwise accuracy \d\.\d{4} over 2 pairs, Spearman (-?\d\.\d{4}|n\/a)/);
+  });
+
+  it('records unparseable answers as failures with raw text, counted in the summary', async () => {
+    server = await startOpenAIServer({ respond: (body) => (body.messages[0].content.includes('neutral third party') ? 'Looks fine to me.' : cannedAnswer(body.messages, body.seed)) });
+    const out = join(dir, 'failures.jsonl');
+    const r = await cli(['--data', join(dir, 'labelled.csv'), '--base-url', server.url, '--model', 'm', '--k', '1', '--retries', '1', '--out', out, '--quiet']);
+    expect(r.code).toBe(0);
+    const line = JSON.parse(readFileSync(out, 'utf8').split('\n')[0]);
+    expect(line.bystander).toMatchObject({ status: 'failed', b: null });
+    expect(line.reward).toBeNull();
+    expect(line.failures).toEqual([expect.objectContaining({ kind: 'bystander', raw: 'Looks fine to me.', attempts: 2 })]);
+    expect(r.stdout).toMatch(/Mean reward:\s+n\/a\s+\(n_ok 0, n_failed 4\)/);
+    expect(r.stdout).toMatch(/Failures: 4 failed judgments in 4 candidates/);
+  });
+
+  it('usage errors exit 2 with a clear message; server errors exit 1', async () => {
+    const missing = await cli(['--out', join(dir, 'x.jsonl')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--data FILE is required/);
+    const badMode = await cli(['--data', 'a', '--out', 'b', '--base-url', 'http://127.0.0.1:1/v1', '--model', 'm', '--mode', 'fuzzy']);
+    expect(badMode.code).toBe(2);
+    expect(badMode.stderr).toMatch(/--mode must be fixed, dynamic or logprob/);
+    const badK = await cli(['--data', 'a', '--out', 'b', '--base-url', 'http://127.0.0.1:1/v1', '--model', 'm', '--k', '0']);
+    expect(badK.stderr).toMatch(/--k expects an integer ≥ 1/);
+    server = await startOpenAIServer({ respond: () => ({ status: 500, body: 'kaboom' }) });
+    const down = await cli(['--data', join(dir, 'labelled.csv'), '--base-url', server.url, '--model', 'm', '--out', join(dir, 'down.jsonl'), '--quiet']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/HTTP 500.*kaboom/);
+  });
+});
