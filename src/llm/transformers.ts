@@ -226,6 +226,22 @@ class SeededSampling extends LogitsProcessor {
   }
 }
 
+/** The `k` highest-scoring indices, best first: one pass, since vocabularies run to 150k. */
+function topIndices(scores: Float32Array, k: number): number[] {
+  const best: number[] = [];
+  if (k <= 0) return best;
+  for (let i = 0; i < scores.length; i++) {
+    if (best.length === k && scores[i] <= scores[best[k - 1]]) continue;
+    let j = best.length < k ? best.length : k - 1;
+    while (j > 0 && scores[best[j - 1]] < scores[i]) {
+      best[j] = best[j - 1];
+      j--;
+    }
+    best[j] = i;
+  }
+  return best;
+}
+
 function logSoftmax(logits: Float32Array): Float32Array {
   let max = -Infinity;
   for (const v of logits) if (v > max) max = v;
@@ -381,9 +397,7 @@ class TransformersChatEngine implements ChatEngine {
     return tokens.map((token, i) => {
       const scores = steps[i];
       const id = Number(token);
-      const best = top
-        ? Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]).slice(0, top)
-        : [];
+      const best = topIndices(scores, top);
       return {
         token: piece(id),
         logprob: scores[id],

@@ -70,7 +70,11 @@ describe('TransformersEngine (Node)', () => {
       expect(lp.logprob).toBeLessThanOrEqual(0);
       expect(lp.logprob).toBeCloseTo(lp.top[0].logprob, 5);
       expect(lp.top[0].logprob).toBeGreaterThanOrEqual(lp.top[1].logprob);
+      expect(lp.top[1].logprob).toBeGreaterThanOrEqual(lp.top[2].logprob);
+      expect(new Set(lp.top.map((t) => t.token)).size).toBe(3);
     }
+    const sampled = await chat.chat({ messages, maxTokens: 6, temperature: 1, seed: 5, logprobs: true });
+    expect(sampled.logprobs?.every((lp) => lp.top.length === 0 && lp.logprob <= 0)).toBe(true);
   });
 
   it('stops mid-generation on abort and returns the partial answer', async () => {
