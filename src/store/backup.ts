@@ -1,8 +1,9 @@
 // Backup of the whole store to one file, and restore from it, in dexie-export-import's format.
-// Restore reads and validates the entire file before touching the store, then clears and
-// refills every table in one transaction: a bad file, or a failure half-way, changes nothing.
+// Restore checks the file's shape, then clears and refills every table in ONE transaction; every
+// row passes the store's zod validation as it is written, so a bad record, or any failure
+// half-way, aborts the transaction and leaves the store as it was.
 import { exportDB, importInto } from 'dexie-export-import';
-import { TABLE_NAMES, db as appDb, validateRecord, type AttuneDB, type TableName } from './db.ts';
+import { TABLE_NAMES, db as appDb, type AttuneDB, type TableName } from './db.ts';
 
 export class BackupError extends Error {
   constructor(readonly where: string, message: string) {
@@ -61,9 +62,6 @@ export async function importBackup(blob: Blob, store: AttuneDB = appDb): Promise
     throw new BackupError('(file)', `expected JSON: ${(e as Error).message}`);
   }
   const file = checkShape(json, store);
-  for (const t of file.data.data) {
-    t.rows.forEach((row) => validateRecord(t.tableName as TableName, row));
-  }
   // Hand the already-parsed file to the library as a finished stream, so nothing is read
   // asynchronously inside the transaction (which would let IndexedDB commit it early).
   const parsed = {

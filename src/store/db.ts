@@ -55,12 +55,26 @@ function recordId(value: unknown): string {
   return '(no id)';
 }
 
+/**
+ * Drops keys whose value is undefined (zod keeps an optional key that was present but undefined).
+ * IndexedDB would store them, and a backup would then carry them as special-cased values.
+ */
+function withoutUndefined(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUndefined);
+  if (value === null || typeof value !== 'object') return value;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = withoutUndefined(v);
+  return out;
+}
+
 /** Parses one record against its table's schema (defaults applied, unknown keys dropped). */
 export function validateRecord<T extends TableName>(table: T, value: unknown): RecordOf<T> {
   const schema = schemas[table];
   if (!schema) throw new Error(`Unknown table "${table}"`);
   const result = schema.safeParse(value);
-  if (result.success) return result.data as RecordOf<T>;
+  if (result.success) return withoutUndefined(result.data) as RecordOf<T>;
   const issue = result.error.issues[0];
   throw new StoreValidationError(table, recordId(value), issue.path.join('.'), issue.message);
 }

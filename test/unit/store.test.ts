@@ -45,7 +45,8 @@ function personBundle(p: string, n = 3, file = `${p}.json`): ImportBundle {
   }
   b.memories.push({ id: `mem_${p}`, personId: `person_${p}`, label: 'social relationships', value: 'has a sister', evidence: [], origin: 'imported', updatedAt: T });
   b.personas.push({ id: `persona_${p}`, personId: `person_${p}`, version: 1, profile: 'kind', topics: [], isDeep: false, gateReason: '', origin: 'imported', createdAt: T });
-  b.cases.push({ id: `case_${p}`, personId: `person_${p}`, query: 'I feel low', category: 'ES', relevantMemoryIds: [], source, createdAt: T });
+  // An optional field present but undefined, as importers may write it.
+  b.cases.push({ id: `case_${p}`, personId: `person_${p}`, query: 'I feel low', category: 'ES', scenario: undefined, relevantMemoryIds: [], source, createdAt: T });
   b.candidates.push({ id: `cand_${p}`, caseId: `case_${p}`, personId: `person_${p}`, text: 'That sounds hard.', source: 'import', label: null, createdAt: T });
   return b;
 }
@@ -182,6 +183,7 @@ describe('backup', () => {
     await other.applyImport([personBundle('z')]); // restore replaces what was there
     await importBackup(blob, other);
     expect(await snapshot(other)).toEqual(await snapshot(source));
+    expect(Object.keys((await other.cases.get('case_a'))!)).not.toContain('scenario');
     await other.delete();
   });
 
@@ -207,6 +209,7 @@ describe('backup', () => {
 
     await expect(importBackup(new Blob(['{"formatName":"dexie", "data": ']), store)).rejects.toThrow(/expected JSON/);
     await expect(importBackup(new Blob(['{"hello": 1}']), store)).rejects.toThrow(/formatName/);
+
 
     expect(await snapshot(store)).toEqual(before);
   });
