@@ -21,6 +21,12 @@ export interface ChatRequest {
   signal?: AbortSignal;
   /** Called with each streamed piece of text, in order. */
   onToken?: (delta: string) => void;
+  /**
+   * Independent samples of the same prompt (OpenAI's `n`), returned in `ChatResult.choices`;
+   * only engines whose info.multiSample is true honour it. Sample i is seeded as if sent alone
+   * with seed + i·1 000 003.
+   */
+  n?: number;
 }
 
 export interface Usage {
@@ -37,11 +43,19 @@ export interface TokenLogprob {
   top: { token: string; logprob: number }[];
 }
 
+export interface ChatChoice {
+  text: string;
+  finishReason: 'stop' | 'length' | 'abort';
+  logprobs?: TokenLogprob[];
+}
+
 export interface ChatResult {
   text: string;
   finishReason: 'stop' | 'length' | 'abort';
   usage: Usage;
   logprobs?: TokenLogprob[];
+  /** With `n` > 1: every sample, in order (the first is also `text`). Usage covers them all. */
+  choices?: ChatChoice[];
 }
 
 export type EngineKind = 'webllm' | 'transformers' | 'openai' | 'scripted';
@@ -54,6 +68,8 @@ export interface EngineInfo {
   /** True when `jsonSchema` constrains decoding; otherwise answers are validated and retried. */
   constrainedJson: boolean;
   logprobs: boolean;
+  /** True when one request can return several samples (`ChatRequest.n`), sending the prompt once. */
+  multiSample?: boolean;
 }
 
 export interface LoadProgress {
