@@ -1,6 +1,6 @@
 // The real Transformers.js adapter in Node (onnxruntime-node) on the generated tiny model.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransformersEngine } from '../../src/llm/transformers.ts';
+import { TransformersEngine, chooseDtype } from '../../src/llm/transformers.ts';
 import { EngineError } from '../../src/llm/errors.ts';
 import type { ChatEngine, ChatRequest, LoadProgress } from '../../src/llm/engine.ts';
 
@@ -106,11 +106,30 @@ describe('TransformersEngine errors (Node)', () => {
     expect(error.userMessage).toMatch(/missing/i);
   });
 
+  it('cancels a load when the signal fires while files are loading', async () => {
+    const controller = new AbortController();
+    const engine = new TransformersEngine(options);
+    const error = await engine
+      .load('tiny-llama', { signal: controller.signal, onProgress: () => controller.abort() })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(EngineError);
+    expect(error.code).toBe('aborted');
+  });
+
   it('cancels a load whose signal is aborted', async () => {
     const controller = new AbortController();
     controller.abort();
     const error = await new TransformersEngine(options).load('tiny-llama', { signal: controller.signal }).catch((e) => e);
     expect(error).toBeInstanceOf(EngineError);
     expect(error.code).toBe('aborted');
+  });
+});
+
+describe('chooseDtype', () => {
+  it('uses 4-bit weights with f16 only where the GPU has shader-f16, 8-bit on the CPU', () => {
+    expect(chooseDtype('webgpu', true)).toBe('q4f16');
+    expect(chooseDtype('webgpu', false)).toBe('q4');
+    expect(chooseDtype('wasm', false)).toBe('q8');
+    expect(chooseDtype('cpu', true)).toBe('q8');
   });
 });
