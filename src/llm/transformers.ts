@@ -154,10 +154,12 @@ export class TransformersEngine implements Engine {
         throw new EngineError('aborted', 'load cancelled');
       }
       const config = lm.config as unknown as { max_position_embeddings?: number };
+      // Some tokenizers say model_max_length = 1e30 ("no limit"): not a usable window.
+      const tokenizerLimit = tokenizer.model_max_length < 1e7 ? tokenizer.model_max_length : undefined;
       const info: EngineInfo = {
         kind: 'transformers',
         model,
-        contextWindow: config.max_position_embeddings ?? tokenizer.model_max_length ?? 2048,
+        contextWindow: config.max_position_embeddings ?? tokenizerLimit ?? 2048,
         constrainedJson: false,
         logprobs: true,
       };
