@@ -53,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const path of paths) {
     try {
       checkSize(path, (await stat(path)).size, maxBytes);
-      inputs.push({ name: path, bytes: new Uint8Array(await readFile(path)) });
+      inputs.push({ name: path, bytes: await readFile(path) }); // a Buffer is a Uint8Array: no copy
     } catch (error) {
       readErrors.push(error instanceof ImportError ? error.issue : { file: path, where: 'file', message: `cannot be read: ${(error as Error).message}` });
     }

@@ -1,6 +1,6 @@
 // Helpers every importer shares: failing with a precise place, reading untrusted JSON values
 // with their path, and building records with content-hash ids. Pure: no DOM, no store.
-import { contentId } from '../lib/hash.ts';
+import { contentIdSync, messageId, sha256Bytes } from './ids.ts';
 import type {
   Candidate, Case, Conversation, ImportFormat, Memory, Message, Person, Persona, Role,
 } from '../domain/records.ts';
@@ -87,15 +87,14 @@ export function fileStem(name: string): string {
 }
 
 /** SHA-256 of raw bytes as hex, for ids of files that carry no account or record ids. */
-export async function bytesDigest(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+export function bytesDigest(bytes: Uint8Array): string {
+  return sha256Bytes(bytes);
 }
 
 export interface Turn { role: Role; text: string; time: number | null }
 
 /**
- * Accumulates one file's records. Ids are content hashes (never the import time), and records
+ * Accumulates one file's records. Ids are content hashes (never the import time; see ids.ts), and records
  * with an id already seen are kept once, so duplicates inside a file collapse as in the store.
  */
 export class BundleBuilder {
@@ -129,7 +128,7 @@ export class BundleBuilder {
   }
 
   async person(name: string, identity: unknown, externalId?: string): Promise<Person> {
-    const id = await contentId('person', { format: this.format, identity });
+    const id = contentIdSync('person', { format: this.format, identity });
     const person: Person = {
       id, name, demo: false, createdAt: this.createdAt,
       source: { format: this.format, file: this.file, ...(externalId ? { externalId } : {}) },
@@ -147,11 +146,11 @@ export class BundleBuilder {
   ): Promise<{ conversation: Conversation; messages: Message[] } | null> {
     if (turns.length === 0) return null;
     const identity = meta.externalId ?? turns.map((t) => [t.role, t.text]);
-    const id = await contentId('conv', { personId, identity });
-    const messages = await Promise.all(turns.map(async (t, index): Promise<Message> => ({
-      id: await contentId('msg', { c: id, i: index, r: t.role, t: t.text }),
+    const id = contentIdSync('conv', { personId, identity });
+    const messages = turns.map((t, index): Message => ({
+      id: messageId(id, index, t.role, t.text),
       conversationId: id, personId, index, role: t.role, text: t.text, time: t.time,
-    })));
+    }));
     const conversation: Conversation = {
       id, personId, title: meta.title,
       startedAt: meta.startedAt ?? turns.find((t) => t.time !== null)?.time ?? null,
@@ -166,14 +165,14 @@ export class BundleBuilder {
   }
 
   async memory(personId: string, label: string, value: string, evidence: string[]): Promise<Memory> {
-    const id = await contentId('mem', { personId, label, value });
+    const id = contentIdSync('mem', { personId, label, value });
     const memory: Memory = { id, personId, label, value, evidence, origin: 'imported', updatedAt: this.createdAt };
     if (this.fresh(id)) this.bundle.memories.push(memory);
     return memory;
   }
 
   async persona(personId: string, fields: Pick<Persona, 'profile' | 'topics' | 'isDeep' | 'gateReason'>): Promise<Persona> {
-    const id = await contentId('persona', { personId, ...fields });
+    const id = contentIdSync('persona', { personId, ...fields });
     const persona: Persona = { id, personId, version: 1, origin: 'imported', createdAt: this.createdAt, ...fields };
     if (this.fresh(id)) this.bundle.personas.push(persona);
     return persona;
@@ -184,7 +183,7 @@ export class BundleBuilder {
     fields: Pick<Case, 'query' | 'category' | 'scenario' | 'relevantMemoryIds' | 'referenceCriteria'>,
     externalId?: string,
   ): Promise<Case> {
-    const id = await contentId('case', { personId, query: fields.query, scenario: fields.scenario, category: fields.category, externalId });
+    const id = contentIdSync('case', { personId, query: fields.query, scenario: fields.scenario, category: fields.category, externalId });
     const item: Case = {
       id, personId, createdAt: this.createdAt, ...fields,
       source: { format: this.format, file: this.file, ...(externalId ? { externalId } : {}) },
@@ -198,7 +197,7 @@ export class BundleBuilder {
   async candidate(
     c: Pick<Case, 'id' | 'personId'>, text: string, name: string | undefined, label: number | null,
   ): Promise<Candidate> {
-    const id = await contentId('cand', { caseId: c.id, text, name, label });
+    const id = contentIdSync('cand', { caseId: c.id, text, name, label });
     const candidate: Candidate = {
       id, caseId: c.id, personId: c.personId, text, source: 'import', label, createdAt: this.createdAt,
       ...(name ? { name } : {}),

@@ -111,16 +111,16 @@ function extension(name: string): string {
 async function parseText(name: string, bytes: Uint8Array, owner: ExportOwner): Promise<Parsed> {
   const ext = extension(name);
   const first = bytes[skipSpace(bytes, 0)];
-  const digest = async () => ({ digest: await bytesDigest(bytes) });
+  const digest = () => ({ digest: bytesDigest(bytes) });
   if (ext === 'jsonl' || ext === 'ndjson') {
-    return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, await digest()) };
+    return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, digest()) };
   }
   if (first === 0x5b /* [ */ || first === 0x7b /* { */ || ext === 'json') {
     if (first === 0x7b) {
       // Several objects one after another: JSONL without the extension.
       const scanned = scanJson(name, bytes);
       if (skipSpace(bytes, scanned.end) < bytes.length) {
-        return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, await digest()) };
+        return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, digest()) };
       }
     }
     return parseJson(name, bytes, readJson(name, bytes), owner, digest);
@@ -129,11 +129,11 @@ async function parseText(name: string, bytes: Uint8Array, owner: ExportOwner): P
   const firstLine = head.split(/\r?\n/, 1)[0].toLowerCase();
   const text = () => decodeUtf8(name, bytes);
   if (ext === 'csv' || ext === 'tsv' || (/query/.test(firstLine) && /response/.test(firstLine) && /[,\t;]/.test(firstLine))) {
-    return { kind: 'bundle', bundle: await parseCsv(name, text(), await digest()) };
+    return { kind: 'bundle', bundle: await parseCsv(name, text(), digest()) };
   }
   const firstTextLine = head.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   if (ext === 'txt' || ext === 'md' || TURN_MARKER.test(firstTextLine) || name === 'pasted text') {
-    return { kind: 'bundle', bundle: await parsePlainText(name, text(), await digest(), `Chat: ${fileStem(name)}`) };
+    return { kind: 'bundle', bundle: await parsePlainText(name, text(), digest(), `Chat: ${fileStem(name)}`) };
   }
   fail(name, 'line 1', `unrecognized content; expected ${KNOWN_FORMATS}`);
 }
@@ -147,18 +147,18 @@ function safeCut(bytes: Uint8Array, limit: number): number {
 }
 
 async function parseJson(
-  name: string, bytes: Uint8Array, doc: JsonDoc, owner: ExportOwner, digest: () => Promise<{ digest: string }>,
+  name: string, bytes: Uint8Array, doc: JsonDoc, owner: ExportOwner, digest: () => { digest: string },
 ): Promise<Parsed> {
   if (doc.kind === 'value') {
     const value = doc.value;
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       const keys = Object.keys(value);
       if ('messages' in value || 'input' in value) {
-        return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, await digest()) };
+        return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, digest()) };
       }
       if ('mapping' in value || 'chat_messages' in value || 'session_id' in value) {
         // One conversation or session saved on its own: read it as a list of one.
-        return parseJson(name, bytes, { kind: 'array', length: 1, item: () => value }, owner, digest);
+        return parseJson(name, bytes, { kind: 'array', length: 1, item: () => value, raw: () => bytes }, owner, digest);
       }
       fail(name, '$', `expected a JSON array of conversations or sessions (${KNOWN_FORMATS}), found an object with keys ${keys.slice(0, 8).join(', ') || '(none)'}`);
     }
@@ -168,13 +168,16 @@ async function parseJson(
   const first = doc.item(0);
   const keys = first && typeof first === 'object' && !Array.isArray(first) ? Object.keys(first) : [];
   const has = (key: string) => keys.includes(key);
-  if (has('mapping')) return { kind: 'bundle', bundle: await parseChatGpt(name, doc, owner, await digest()) };
-  if (has('chat_messages')) return { kind: 'bundle', bundle: await parseClaude(name, doc, owner, await digest()) };
+  // An export without its account file: its first and last conversations identify the owner
+  // (hashing the whole file would cost a second copy of it in memory).
+  const ends = () => ({ first: bytesDigest(doc.raw(0)), last: bytesDigest(doc.raw(doc.length - 1)) });
+  if (has('mapping')) return { kind: 'bundle', bundle: await parseChatGpt(name, doc, owner, owner.id ?? ends()) };
+  if (has('chat_messages')) return { kind: 'bundle', bundle: await parseClaude(name, doc, owner, owner.id ?? ends()) };
   if (has('session_id') || (has('queries') && has('conversation'))) {
     return { kind: 'sessions', result: await parsePersonaEmpSessions(name, doc) };
   }
   if (has('responses')) return { kind: 'predictions', pending: { file: name, doc } };
-  if (has('conversations')) return { kind: 'bundle', bundle: await parseShareGpt(name, doc, await digest()) };
+  if (has('conversations')) return { kind: 'bundle', bundle: await parseShareGpt(name, doc, digest()) };
   const found = keys.length > 0 ? `an object with keys ${keys.slice(0, 8).join(', ')}` : describeValue(first);
   fail(name, '$[0]', `expected an item of ${KNOWN_FORMATS}; found ${found}`);
 }

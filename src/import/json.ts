@@ -215,7 +215,7 @@ export function locateSyntaxError(s: string): SyntaxAt | null {
 
 /** A JSON document read from bytes: a lazily parsed top-level array, or a single value. */
 export type JsonDoc =
-  | { kind: 'array'; length: number; item(index: number): unknown }
+  | { kind: 'array'; length: number; item(index: number): unknown; raw(index: number): Uint8Array }
   | { kind: 'value'; value: unknown };
 
 export function readJson(file: string, bytes: Uint8Array): JsonDoc {
@@ -229,5 +229,6 @@ export function readJson(file: string, bytes: Uint8Array): JsonDoc {
     kind: 'array',
     length: starts.length,
     item: (index) => parseRange(file, bytes, starts[index], ends[index]),
+    raw: (index) => bytes.subarray(starts[index], ends[index]),
   };
 }

@@ -235,3 +235,21 @@ describe('JSON reading', () => {
     expect(result.bundles.map((b) => b.messages[0].text)).toEqual(['ça va ?', 'ça va ?']);
   });
 });
+
+describe('content ids', () => {
+  it('the synchronous ids equal src/lib/hash.ts contentId for any content', async () => {
+    const { contentId } = await import('../../src/lib/hash.ts');
+    const { contentIdSync, messageId, sha256Bytes } = await import('../../src/import/ids.ts');
+    const fc = await import('fast-check');
+    await fc.assert(fc.asyncProperty(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.jsonValue(), async (text, value) => {
+      expect(contentIdSync('k', text)).toBe(await contentId('k', text));
+      expect(contentIdSync('k', value)).toBe(await contentId('k', value));
+      expect(messageId('conv_1', 3, 'user', text)).toBe(await contentId('msg', { c: 'conv_1', i: 3, r: 'user', t: text }));
+    }), { numRuns: 200 });
+    for (const n of [0, 55, 56, 63, 64, 65, 119, 120, 128, 100_000]) {
+      const bytes = new Uint8Array(n).map((_, i) => (i * 31) & 0xff);
+      const digest = Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex');
+      expect(sha256Bytes(bytes)).toBe(digest);
+    }
+  });
+});

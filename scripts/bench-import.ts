@@ -1,0 +1,144 @@
+// `npm run bench:import`: writes a synthetic ChatGPT export of about 100 MB (thousands of
+// conversations with edited and regenerated branches) to a temp dir, then, in a fresh child
+// process so that generating it does not count, measures parse (src/import) and store
+// (AttuneDB.applyImport on fake-indexeddb) and prints one JSON object.
+// Options: --mb N (size, default 100), --keep (leave the file), --no-store (parse only).
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const option = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+
+if (args[0] === '--measure') {
+  await measure(args[1], !args.includes('--no-store'));
+} else {
+  const targetMb = Number(option('--mb') ?? 100);
+  const dir = mkdtempSync(join(tmpdir(), 'attune-bench-'));
+  const file = join(dir, 'conversations.json');
+  const generated = generate(file, targetMb * 1024 * 1024);
+  const child = spawnSync(process.execPath, [
+    ...process.execArgv, fileURLToPath(import.meta.url), '--measure', file, ...(args.includes('--no-store') ? ['--no-store'] : []),
+  ], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  if (child.status !== 0) {
+    process.stderr.write(child.stderr);
+    process.exit(child.status ?? 1);
+  }
+  const result = JSON.parse(child.stdout);
+  process.stdout.write(`${JSON.stringify({ ...result, generated: { ...generated, file: args.includes('--keep') ? file : undefined } }, null, 2)}\n`);
+}
+
+/** Deterministic pseudo-random numbers, so every run benchmarks the same file. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+}
+
+function generate(file: string, targetBytes: number) {
+  const random = rng(42);
+  const words = ('I feel like my sister never listens when I talk about work and it makes me anxious before ' +
+    'every family dinner because we used to be close after Mom got sick so maybe the problem is me café naïve ' +
+    'résumé über déjà vu 😊 honestly tired but hopeful about the interview next week what should I say').split(' ');
+  const sentence = (n: number) => Array.from({ length: n }, () => words[Math.floor(random() * words.length)]).join(' ');
+  const fd = openSync(file, 'w');
+  let written = 0;
+  const write = (s: string) => { written += writeSync(fd, s); };
+  let conversations = 0;
+  let nodes = 0;
+  let branches = 0;
+  write('[');
+  while (written < targetBytes) {
+    const mapping: Record<string, unknown> = {};
+    const t0 = 1.6e9 + conversations * 3600;
+    const node = (id: string, parent: string | null, role: string | null, text: string, time: number) => {
+      nodes++;
+      mapping[id] = {
+        id,
+        message: role === null ? null : {
+          id, author: { role, name: null, metadata: {} }, create_time: time, update_time: null,
+          content: { content_type: 'text', parts: [text] }, status: 'finished_successfully', end_turn: role === 'assistant',
+          weight: 1, metadata: role === 'assistant' ? { model_slug: 'gpt-4o', finish_details: { type: 'stop' } } : { request_id: `r${nodes}` },
+          recipient: 'all', channel: null,
+        },
+        parent, children: [] as string[],
+      };
+      if (parent) ((mapping[parent] as { children: string[] }).children).push(id);
+    };
+    const c = conversations;
+    node(`c${c}-root`, null, null, '', t0);
+    let parent = `c${c}-root`;
+    const turns = 6 + Math.floor(random() * 12);
+    for (let t = 0; t < turns; t++) {
+      const role = t % 2 === 0 ? 'user' : 'assistant';
+      const length = role === 'user' ? 20 + Math.floor(random() * 60) : 60 + Math.floor(random() * 250);
+      if (random() < 0.2) { // an edit (user) or a regeneration (assistant): an abandoned sibling
+        node(`c${c}-n${t}-alt`, parent, role, sentence(length), t0 + t * 30);
+        branches++;
+      }
+      node(`c${c}-n${t}`, parent, role, sentence(length), t0 + t * 30 + 5);
+      parent = `c${c}-n${t}`;
+    }
+    const conv = {
+      title: sentence(4), create_time: t0, update_time: t0 + turns * 30, mapping, moderation_results: [],
+      current_node: parent, plugin_ids: null, conversation_id: `conv-${c}`, conversation_template_id: null,
+      gizmo_id: null, is_archived: false, safe_urls: [], default_model_slug: 'gpt-4o', id: `conv-${c}`,
+    };
+    write((conversations > 0 ? ',\n' : '\n') + JSON.stringify(conv));
+    conversations++;
+  }
+  write('\n]\n');
+  closeSync(fd);
+  return { conversations, nodes, abandonedBranches: branches };
+}
+
+async function measure(file: string, store: boolean) {
+  const { parseFiles } = await import('../src/import/index.ts');
+  const baselineRss = process.memoryUsage().rss;
+  const size = statSync(file).size;
+  const t0 = performance.now();
+  let bytes: Uint8Array | null = readFileSync(file); // a Buffer is a Uint8Array: no copy
+  const { bundles, issues } = await parseFiles([{ name: 'conversations.json', bytes }]);
+  const t1 = performance.now();
+  const parsePeakRssMb = process.resourceUsage().maxRSS / 1024;
+  bytes = null; // as in the app: the file's bytes are dropped once parsed
+  if (issues.length > 0) throw new Error(`benchmark file did not parse: ${JSON.stringify(issues)}`);
+  let storeSeconds: number | null = null;
+  let added: unknown = null;
+  if (store) {
+    const fake = await import('fake-indexeddb');
+    Object.assign(globalThis, { indexedDB: fake.indexedDB, IDBKeyRange: fake.IDBKeyRange });
+    const { AttuneDB } = await import('../src/store/db.ts');
+    const db = new AttuneDB('attune-bench');
+    added = await db.applyImport(bundles);
+    storeSeconds = (performance.now() - t1) / 1000;
+    db.close();
+  }
+  const parseSeconds = (t1 - t0) / 1000;
+  const seconds = parseSeconds + (storeSeconds ?? 0);
+  const mb = size / 1024 ** 2;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(JSON.stringify({
+    mb: round(mb), seconds: round(seconds), mbPerSecond: round(mb / seconds),
+    parseSeconds: round(parseSeconds), parseMbPerSecond: round(mb / parseSeconds),
+    storeSeconds: storeSeconds === null ? null : round(storeSeconds),
+    store: store ? 'AttuneDB.applyImport on fake-indexeddb (Node); the browser uses real IndexedDB' : 'skipped (--no-store)',
+    peakRssMb: round(peakRssMb), baselineRssMb: round(baselineRss / 1024 ** 2),
+    peakRssOverFileSize: round(peakRssMb / mb),
+    parsePeakRssMb: round(parsePeakRssMb),
+    parsePeakRssOverFileSize: round(parsePeakRssMb / mb),
+    parsePeakAboveBaselineOverFileSize: round((parsePeakRssMb - baselineRss / 1024 ** 2) / mb),
+    records: { conversations: bundles[0].conversations.length, messages: bundles[0].messages.length },
+    added,
+    targets: { seconds: 10, peakRssOverFileSize: 3 },
+    node: process.version,
+  }));
+}
+
+function round(x: number) {
+  return Math.round(x * 100) / 100;
+}
