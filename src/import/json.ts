@@ -107,6 +107,23 @@ export function scanJson(file: string, bytes: Uint8Array, from = 0): ScannedJson
   fail(file, place(bytes, n), `invalid JSON: unexpected end of file; expected '${bytes[open] === 0x5b ? ']' : '}'}' to close the one opened at byte ${open} (the file looks truncated)`);
 }
 
+/** Offset of the first bracket nested deeper than MAX_DEPTH in bytes (outside strings), or -1. */
+export function tooDeepAt(bytes: Uint8Array): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) inString = true;
+    else if (b === 0x5b || b === 0x7b) {
+      if (++depth > MAX_DEPTH) return i;
+    } else if (b === 0x5d || b === 0x7d) depth--;
+  }
+  return -1;
+}
+
 /** Decodes and parses bytes [start, end); on a syntax error, names the exact place. */
 export function parseRange(file: string, bytes: Uint8Array, start: number, end: number): unknown {
   const slice = bytes.subarray(start, end);

@@ -6,7 +6,7 @@
 // `metadata.category`) is read, otherwise ES is used and the preview says so.
 import type { ImportBundle } from './bundle.ts';
 import { BundleBuilder, Reader, childPath, fail, fileStem, type Turn } from './common.ts';
-import { locateSyntaxError } from './json.ts';
+import { MAX_DEPTH, locateSyntaxError, tooDeepAt } from './json.ts';
 import { decodeUtf8 } from './text.ts';
 import type { QueryCategory } from '../domain/records.ts';
 
@@ -26,6 +26,8 @@ export async function parseOpenAiJsonl(file: string, bytes: Uint8Array, identity
     const text = decodeUtf8(file, lineBytes, lineStart).trim();
     if (text === '') continue;
     const where = `line ${lineNo}`;
+    const deep = tooDeepAt(lineBytes);
+    if (deep >= 0) fail(file, where, `nesting deeper than ${MAX_DEPTH} levels at character ${deep + 1}; expected a chat line, not deeply nested data`);
     let value: unknown;
     try {
       value = JSON.parse(text);
