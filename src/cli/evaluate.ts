@@ -37,6 +37,7 @@ check, and writes one JSON line per candidate to --out. Re-running with the same
   --concurrency N      candidates judged at once (default 1)
   --retries N          extra attempts after an unparseable answer (default ${DEFAULT_SETTINGS.retries})
   --seed N             base seed (default ${DEFAULT_SETTINGS.seed})
+  --one-call-per-trial send each trial alone instead of k samples in one request (n = k)
   --context-window N   override the model's context window (default: from the server, else 4096)
   --json-mode auto|json_schema|json_object|off   constrained output (default auto)
   --timeout-ms N       per request (default 120000)
@@ -80,7 +81,7 @@ function parse(argv: string[]): Args | 'help' {
       'base-url': { type: 'string' }, model: { type: 'string' }, 'api-key': { type: 'string' }, out: { type: 'string' },
       mode: { type: 'string' }, k: { type: 'string' }, lambda: { type: 'string' }, concurrency: { type: 'string' },
       retries: { type: 'string' }, seed: { type: 'string' }, 'context-window': { type: 'string' }, 'json-mode': { type: 'string' },
-      'timeout-ms': { type: 'string' }, 'no-stream': { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'timeout-ms': { type: 'string' }, 'no-stream': { type: 'boolean' }, 'one-call-per-trial': { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) return 'help';
@@ -110,6 +111,7 @@ function parse(argv: string[]): Args | 'help' {
       k: integer('k', values.k, DEFAULT_SETTINGS.k, 1),
       retries: integer('retries', values.retries, DEFAULT_SETTINGS.retries, 0),
       seed: integer('seed', values.seed, DEFAULT_SETTINGS.seed, 0),
+      samplesPerCall: values['one-call-per-trial'] ? 1 : 'auto',
     },
     concurrency: integer('concurrency', values.concurrency, 1, 1),
     contextWindow: values['context-window'] === undefined ? undefined : integer('context-window', values['context-window'], 0, 256),

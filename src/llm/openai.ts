@@ -8,7 +8,7 @@
 //   (llama.cpp `meta.n_ctx_train`, vLLM `max_model_len`), else 4096.
 // - Token counts: llama.cpp's `/tokenize` when the server has it; otherwise an estimate of
 //   one token per four characters (stated as an estimate, never as a count).
-import type { ChatEngine, ChatRequest, ChatResult, Engine, EngineInfo, LoadOptions, TokenLogprob, Usage } from './engine.ts';
+import type { ChatChoice, ChatEngine, ChatRequest, ChatResult, Engine, EngineInfo, LoadOptions, TokenLogprob, Usage } from './engine.ts';
 import { EngineError, toEngineError } from './errors.ts';
 
 export type JsonMode = 'auto' | 'json_schema' | 'json_object' | 'off';
@@ -25,6 +25,11 @@ export interface OpenAIOptions {
   timeoutMs?: number;
   /** Whether the server returns log-probabilities (OpenAI, llama.cpp, vLLM do). Default true. */
   logprobs?: boolean;
+  /**
+   * Ask for several samples in one request (`n`; OpenAI and vLLM support it). Default true; a
+   * server that rejects `n` (llama.cpp) is then sent one request per sample from then on.
+   */
+  multiSample?: boolean;
   fetch?: typeof fetch;
 }
 
@@ -92,7 +97,10 @@ export class OpenAIChatEngine implements ChatEngine {
     this.base = normalizeBase(options.baseUrl);
     this.fetcher = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.jsonMode = options.jsonMode ?? 'auto';
-    this.info = { kind: 'openai', model, contextWindow, constrainedJson: this.jsonMode !== 'off', logprobs: options.logprobs ?? true };
+    this.info = {
+      kind: 'openai', model, contextWindow, constrainedJson: this.jsonMode !== 'off', logprobs: options.logprobs ?? true,
+      multiSample: options.multiSample ?? true,
+    };
   }
 
   private headers(): Record<string, string> {
@@ -127,10 +135,16 @@ export class OpenAIChatEngine implements ChatEngine {
   }
 
   async chat(request: ChatRequest): Promise<ChatResult> {
+    const n = request.n ?? 1;
+    if (n > 1 && !this.info.multiSample) return this.oneByOne(request, n);
     for (;;) {
       try {
         return await this.send(request);
       } catch (e) {
+        if (n > 1 && e instanceof HttpError && e.status === 400 && /\bn\b|choice/i.test(e.body)) {
+          this.info.multiSample = false;
+          return this.oneByOne(request, n);
+        }
         // "auto": a server that rejects the response_format gets a simpler one, from then on.
         const rejectedFormat = e instanceof HttpError && e.status === 400 && request.jsonSchema !== undefined
           && (this.options.jsonMode ?? 'auto') === 'auto' && this.jsonMode !== 'off'
@@ -140,6 +154,24 @@ export class OpenAIChatEngine implements ChatEngine {
         if (this.jsonMode === 'off') this.info.constrainedJson = false;
       }
     }
+  }
+
+  /** n samples as n requests, seeded as the engine interface promises (seed + i·1 000 003). */
+  private async oneByOne(request: ChatRequest, n: number): Promise<ChatResult> {
+    const results: ChatResult[] = [];
+    for (let i = 0; i < n; i++) {
+      const seed = request.seed === undefined ? undefined : request.seed + i * 1_000_003;
+      results.push(await this.chat({ ...request, n: 1, seed, onToken: i === 0 ? request.onToken : undefined }));
+    }
+    const [first] = results;
+    return {
+      ...first,
+      usage: {
+        promptTokens: results.reduce((t, r) => t + r.usage.promptTokens, 0),
+        completionTokens: results.reduce((t, r) => t + r.usage.completionTokens, 0),
+      },
+      choices: results.map((r) => ({ text: r.text, finishReason: r.finishReason, logprobs: r.logprobs })),
+    };
   }
 
   private async send(request: ChatRequest): Promise<ChatResult> {
@@ -153,6 +185,7 @@ export class OpenAIChatEngine implements ChatEngine {
       max_tokens: request.maxTokens,
       response_format: this.responseFormat(request.jsonSchema),
       ...(request.logprobs && this.info.logprobs ? { logprobs: true, top_logprobs: Math.min(5, request.topLogprobs ?? 5) } : {}),
+      ...((request.n ?? 1) > 1 ? { n: request.n } : {}),
       stream,
       ...(stream ? { stream_options: { include_usage: true } } : {}),
     };
@@ -162,18 +195,16 @@ export class OpenAIChatEngine implements ChatEngine {
       if (!response.ok) throw new HttpError(response.status, url, await response.text().catch(() => ''));
       if (!stream) {
         const json = await response.json() as {
-          choices?: { message?: { content?: string }; finish_reason?: string; logprobs?: { content?: WireLogprob[] } }[];
+          choices?: { index?: number; message?: { content?: string }; finish_reason?: string; logprobs?: { content?: WireLogprob[] } }[];
           usage?: { prompt_tokens?: number; completion_tokens?: number };
         };
-        const choice = json.choices?.[0];
-        if (!choice) throw new EngineError('http', `the server at ${url} answered without choices`);
-        const text = choice.message?.content ?? '';
-        request.onToken?.(text);
-        return {
-          text, finishReason: finish(choice.finish_reason),
-          usage: this.usage(json.usage, request, text, started, undefined),
-          logprobs: choice.logprobs?.content ? toLogprobs(choice.logprobs.content) : undefined,
-        };
+        if (!json.choices?.length) throw new EngineError('http', `the server at ${url} answered without choices`);
+        const choices: ChatChoice[] = [...json.choices].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((c) => ({
+          text: c.message?.content ?? '', finishReason: finish(c.finish_reason),
+          logprobs: c.logprobs?.content ? toLogprobs(c.logprobs.content) : undefined,
+        }));
+        request.onToken?.(choices[0].text);
+        return this.result(choices, json.usage, request, started, undefined);
       }
       return await this.readStream(response, request, started);
     } catch (e) {
@@ -188,12 +219,10 @@ export class OpenAIChatEngine implements ChatEngine {
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
-    let text = '';
-    let reason: string | null | undefined;
     let wireUsage: { prompt_tokens?: number; completion_tokens?: number } | undefined;
     let firstTokenAt: number | undefined;
-    const logprobs: WireLogprob[] = [];
-    let sawLogprobs = false;
+    // One accumulator per choice index (several when n > 1).
+    const acc: { text: string; reason?: string | null; logprobs: WireLogprob[]; sawLogprobs: boolean }[] = [];
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
@@ -206,31 +235,42 @@ export class OpenAIChatEngine implements ChatEngine {
         const data = line.slice(5).trim();
         if (data === '[DONE]') continue;
         const chunk = JSON.parse(data) as {
-          choices?: { delta?: { content?: string }; finish_reason?: string | null; logprobs?: { content?: WireLogprob[] } }[];
+          choices?: { index?: number; delta?: { content?: string }; finish_reason?: string | null; logprobs?: { content?: WireLogprob[] } }[];
           usage?: { prompt_tokens?: number; completion_tokens?: number };
           error?: { message?: string };
         };
         if (chunk.error) throw new EngineError('http', `the server reported an error mid-stream: ${chunk.error.message ?? JSON.stringify(chunk.error)}`);
         if (chunk.usage) wireUsage = chunk.usage;
-        const choice = chunk.choices?.[0];
-        if (!choice) continue;
-        const delta = choice.delta?.content ?? '';
-        if (delta) {
-          firstTokenAt ??= Date.now();
-          text += delta;
-          request.onToken?.(delta);
+        for (const choice of chunk.choices ?? []) {
+          const index = choice.index ?? 0;
+          const a = (acc[index] ??= { text: '', logprobs: [], sawLogprobs: false });
+          const delta = choice.delta?.content ?? '';
+          if (delta) {
+            firstTokenAt ??= Date.now();
+            a.text += delta;
+            if (index === 0) request.onToken?.(delta);
+          }
+          if (choice.logprobs?.content) {
+            a.sawLogprobs = true;
+            a.logprobs.push(...choice.logprobs.content);
+          }
+          if (choice.finish_reason) a.reason = choice.finish_reason;
         }
-        if (choice.logprobs?.content) {
-          sawLogprobs = true;
-          logprobs.push(...choice.logprobs.content);
-        }
-        if (choice.finish_reason) reason = choice.finish_reason;
       }
     }
+    if (!acc.length) acc.push({ text: '', logprobs: [], sawLogprobs: false });
+    const choices: ChatChoice[] = Array.from(acc, (a) => ({
+      text: a?.text ?? '', finishReason: finish(a?.reason), logprobs: a?.sawLogprobs ? toLogprobs(a.logprobs) : undefined,
+    }));
+    return this.result(choices, wireUsage, request, started, firstTokenAt);
+  }
+
+  private result(choices: ChatChoice[], wire: { prompt_tokens?: number; completion_tokens?: number } | undefined, request: ChatRequest, started: number, firstTokenAt: number | undefined): ChatResult {
+    const [first] = choices;
     return {
-      text, finishReason: finish(reason),
-      usage: this.usage(wireUsage, request, text, started, firstTokenAt),
-      logprobs: sawLogprobs ? toLogprobs(logprobs) : undefined,
+      text: first.text, finishReason: first.finishReason, logprobs: first.logprobs,
+      usage: this.usage(wire, request, choices.map((c) => c.text).join(''), started, firstTokenAt),
+      choices: choices.length > 1 ? choices : undefined,
     };
   }
 

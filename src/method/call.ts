@@ -91,3 +91,59 @@ export async function callStep<T>(engine: ChatEngine, request: StepRequest<T>, o
   }
   return { status: 'failed', error, raw, attempts: attemptsAllowed, usage };
 }
+
+/** Seed distance between samples and trials; retries add 1, 2, … so they never collide. */
+export const SAMPLE_SEED_STRIDE = 1_000_003;
+
+/**
+ * n samples of one prompt in a single request (engines with info.multiSample), each parsed on
+ * its own. A sample that does not parse is asked again alone, up to `retries` more times, with
+ * its own seed. The shared prompt's tokens are split evenly over the samples.
+ */
+export async function callSamples<T>(engine: ChatEngine, request: StepRequest<T>, n: number, options: CallOptions): Promise<StepOutcome<T>[]> {
+  options.signal?.throwIfAborted();
+  const started = Date.now();
+  const seed = request.seed ?? 0;
+  const result = await engine.chat({
+    messages: request.messages,
+    temperature: request.temperature,
+    seed,
+    maxTokens: request.maxTokens,
+    jsonSchema: engine.info.constrainedJson ? request.schema : undefined,
+    logprobs: request.logprobs,
+    topLogprobs: request.logprobs ? 5 : undefined,
+    signal: options.signal,
+    n,
+  });
+  options.signal?.throwIfAborted();
+  const choices = result.choices ?? [{ text: result.text, finishReason: result.finishReason, logprobs: result.logprobs }];
+  const ms = Date.now() - started;
+  const totalChars = choices.reduce((s, c) => s + c.text.length, 0) || 1;
+  const outcomes: StepOutcome<T>[] = [];
+  for (let i = 0; i < n; i++) {
+    const choice = choices[i];
+    const share: StepUsage = {
+      promptTokens: Math.round(result.usage.promptTokens / n),
+      completionTokens: choice ? Math.round((result.usage.completionTokens * choice.text.length) / totalChars) : 0,
+      calls: i === 0 ? 1 : 0,
+      ms: i === 0 ? ms : 0,
+    };
+    let error = choice ? '' : 'the engine returned fewer samples than asked for';
+    if (choice) {
+      try {
+        outcomes.push({ status: 'ok', value: request.parse(choice.text), raw: choice.text, attempts: 1, usage: share, logprobs: choice.logprobs });
+        continue;
+      } catch (e) {
+        error = (e as Error).message;
+        if (choice.finishReason === 'length') error += ' (the answer was cut off at the token limit)';
+      }
+    }
+    if (options.retries === 0) {
+      outcomes.push({ status: 'failed', error, raw: choice?.text ?? '', attempts: 1, usage: share });
+      continue;
+    }
+    const again = await callStep(engine, { ...request, seed: seed + i * SAMPLE_SEED_STRIDE + 1 }, { ...options, retries: options.retries - 1 });
+    outcomes.push({ ...again, attempts: again.attempts + 1, usage: addUsage(share, again.usage) });
+  }
+  return outcomes;
+}

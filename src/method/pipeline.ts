@@ -9,7 +9,7 @@ import {
 } from '../domain/records.ts';
 import { contentId } from '../lib/hash.ts';
 import { aggregateCandidate, summarize, DEFAULT_LAMBDA, type CandidateAggregate, type CandidateScores, type DatasetSummary } from './aggregate.ts';
-import { addUsage, callStep, emptyUsage, type StepUsage } from './call.ts';
+import { addUsage, callSamples, callStep, emptyUsage, type StepOutcome, type StepRequest, type StepUsage } from './call.ts';
 import { fitPrompt, memoCounter, PromptTooLongError, rankMemories, type FittedPrompt, type PromptCuts, type TokenCounter } from './context.ts';
 import { PROMPT_VERSION } from './profile.ts';
 import { bystanderPrompt, bystanderSchema, parseBystander, type BystanderAnswer } from './steps/bystander.ts';
@@ -39,6 +39,11 @@ export interface EvaluationSettings {
   /** Ask again for judgments stored as failed (otherwise a stored failure is final). */
   retryFailed: boolean;
   answerTokens: { criteria: number; judge: number; dynamic: number; bystander: number };
+  /**
+   * "auto": the k trials of a dimension go out as one request with k samples (OpenAI's `n`)
+   * when the engine supports it, so the prompt is sent and processed once; 1: one call per trial.
+   */
+  samplesPerCall: 'auto' | 1;
 }
 
 export const DEFAULT_SETTINGS: EvaluationSettings = {
@@ -52,6 +57,7 @@ export const DEFAULT_SETTINGS: EvaluationSettings = {
   criteriaMemoryBudget: 800,
   bystander: true,
   retryFailed: false,
+  samplesPerCall: 'auto',
   answerTokens: { criteria: 700, judge: 400, dynamic: 900, bystander: 120 },
 };
 
@@ -189,17 +195,28 @@ interface JudgeTask {
   criteria?: CriteriaSet;
 }
 
-async function judge(ctx: RunContext, item: EvaluationItem, ranked: Memory[], candidate: Candidate, reply: string, task: JudgeTask, usage: StepUsage): Promise<{ judgment: Judgment; cached: boolean }> {
+/** A judgment ready to ask for: its prompt and cache key, or what is already known about it. */
+interface PreparedJudge {
+  task: JudgeTask;
+  id: string;
+  seed: number;
+  flags: string[];
+  base: Pick<Judgment, 'runId' | 'caseId' | 'candidateId' | 'kind' | 'mode' | 'trial' | 'model' | 'seed'>;
+  fitted?: FittedPrompt;
+  /** Already stored (and not to be asked again), or failed before sending. */
+  settled?: { judgment: Judgment; cached: boolean };
+}
+
+async function prepareJudge(ctx: RunContext, item: EvaluationItem, ranked: Memory[], candidate: Candidate, reply: string, task: JudgeTask): Promise<PreparedJudge> {
   const s = ctx.settings;
   const seed = trialSeed(s.seed, task.trial);
   const bystander = task.kind === 'bystander';
-  const logprob = s.mode === 'logprob' && !bystander;
   const answerTokens = bystander ? s.answerTokens.bystander : judgeAnswerTokens(s);
   const flags = looksLikeInjection(reply) ? ['prompt-injection'] : [];
   const base = {
     runId: ctx.runId, caseId: item.case.id, candidateId: candidate.id, kind: task.kind, mode: s.mode,
     trial: task.trial, model: ctx.engine.info.model, seed,
-  } as const;
+  };
   let fitted: FittedPrompt;
   try {
     fitted = bystander
@@ -209,49 +226,81 @@ async function judge(ctx: RunContext, item: EvaluationItem, ranked: Memory[], ca
       }, cuts));
   } catch (e) {
     if (!(e instanceof PromptTooLongError)) throw e;
-    const id = await contentId('jdg', { v: PROMPT_VERSION, ...base, tooLong: true, reply });
-    return { judgment: { ...base, id, status: 'failed', raw: '', error: `not sent: ${e.message}`, attempts: 1, flags, usage: { promptTokens: 0, completionTokens: 0 }, createdAt: ctx.now() }, cached: false };
+    const id = await contentId('jdg', { v: PROMPT_VERSION, ...base, runId: undefined, tooLong: true, reply });
+    const judgment: Judgment = { ...base, id, status: 'failed', raw: '', error: `not sent: ${e.message}`, attempts: 1, flags, usage: { promptTokens: 0, completionTokens: 0 }, createdAt: ctx.now() };
+    return { task, id, seed, flags, base, settled: { judgment, cached: false } };
   }
+  const logprob = s.mode === 'logprob' && !bystander;
   const id = await contentId('jdg', {
     v: PROMPT_VERSION, ...base, runId: undefined, temperature: logprob ? 0 : s.temperature, maxTokens: answerTokens, messages: fitted.messages,
   });
   const stored = await ctx.store.getJudgment(id);
-  if (stored && (stored.status === 'ok' || !s.retryFailed)) return { judgment: stored, cached: true };
+  const settled = stored && (stored.status === 'ok' || !s.retryFailed) ? { judgment: stored, cached: true } : undefined;
+  return { task, id, seed, flags, base, fitted, settled };
+}
 
-  const outcome = await callStep<JudgeAnswer | BystanderAnswer>(ctx.engine, {
-    messages: fitted.messages,
-    schema: bystander ? bystanderSchema : task.criteria ? fixedJudgeSchema : dynamicJudgeSchema,
-    parse: bystander ? parseBystander : (raw) => parseJudge(raw, !task.criteria),
-    maxTokens: answerTokens,
+function judgeRequest(ctx: RunContext, p: PreparedJudge): StepRequest<JudgeAnswer | BystanderAnswer> {
+  const s = ctx.settings;
+  const bystander = p.task.kind === 'bystander';
+  const logprob = s.mode === 'logprob' && !bystander;
+  return {
+    messages: p.fitted!.messages,
+    schema: bystander ? bystanderSchema : p.task.criteria ? fixedJudgeSchema : dynamicJudgeSchema,
+    parse: bystander ? parseBystander : (raw) => parseJudge(raw, !p.task.criteria),
+    maxTokens: bystander ? s.answerTokens.bystander : judgeAnswerTokens(s),
     temperature: logprob ? 0 : s.temperature,
-    seed,
+    seed: p.seed,
     logprobs: logprob,
-  }, { retries: s.retries, signal: ctx.signal });
+  };
+}
+
+/** Turns a model outcome into the stored judgment, and stores it at once. */
+async function settleJudge(ctx: RunContext, p: PreparedJudge, outcome: StepOutcome<JudgeAnswer | BystanderAnswer>, usage: StepUsage): Promise<Judgment> {
   addUsage(ctx.usage, outcome.usage);
   addUsage(usage, outcome.usage);
   const common = {
-    ...base, id, raw: outcome.raw, attempts: outcome.attempts, truncation: fitted.truncation,
+    ...p.base, id: p.id, raw: outcome.raw, attempts: outcome.attempts, truncation: p.fitted?.truncation,
     usage: { promptTokens: outcome.usage.promptTokens, completionTokens: outcome.usage.completionTokens }, createdAt: ctx.now(),
   };
   let judgment: Judgment;
   if (outcome.status === 'failed') {
-    judgment = { ...common, status: 'failed', error: outcome.error, flags };
-  } else if (bystander) {
-    judgment = { ...common, status: 'ok', subscores: outcome.value as Record<string, number>, flags };
+    judgment = { ...common, status: 'failed', error: outcome.error, flags: p.flags };
+  } else if (p.task.kind === 'bystander') {
+    judgment = { ...common, status: 'ok', subscores: outcome.value as Record<string, number>, flags: p.flags };
   } else {
     const answer = outcome.value as JudgeAnswer;
     let score = answer.score;
-    const judgeFlags = [...flags];
-    if (logprob) {
+    const flags = [...p.flags];
+    if (ctx.settings.mode === 'logprob') {
       const expected = outcome.logprobs ? expectedScore(outcome.raw, outcome.logprobs) : undefined;
       // No log-probabilities at the score token: keep the sampled score and say so.
-      if (expected === undefined) judgeFlags.push('logprobs-unavailable');
+      if (expected === undefined) flags.push('logprobs-unavailable');
       else score = expected;
     }
-    judgment = { ...common, status: 'ok', score, analysis: answer.analysis, criteria: answer.criteria ?? task.criteria?.items, flags: judgeFlags };
+    judgment = { ...common, status: 'ok', score, analysis: answer.analysis, criteria: answer.criteria ?? p.task.criteria?.items, flags };
   }
   await ctx.store.putJudgment(judgment);
-  return { judgment, cached: false };
+  return judgment;
+}
+
+/**
+ * The trials of one (candidate, kind): stored ones are reused; the missing ones are asked for
+ * in one multi-sample request when the engine can (the prompt is sent once), else one by one.
+ */
+async function judgeTrials(ctx: RunContext, item: EvaluationItem, ranked: Memory[], candidate: Candidate, reply: string, tasks: JudgeTask[], usage: StepUsage, onJudged: (j: Judgment, cached: boolean) => void) {
+  const prepared: PreparedJudge[] = [];
+  for (const task of tasks) prepared.push(await prepareJudge(ctx, item, ranked, candidate, reply, task));
+  const missing = prepared.filter((p) => !p.settled);
+  for (const p of prepared) if (p.settled) onJudged(p.settled.judgment, p.settled.cached);
+  if (missing.length > 1 && ctx.engine.info.multiSample && ctx.settings.samplesPerCall === 'auto') {
+    const outcomes = await callSamples(ctx.engine, judgeRequest(ctx, missing[0]), missing.length, { retries: ctx.settings.retries, signal: ctx.signal });
+    for (const [i, p] of missing.entries()) onJudged(await settleJudge(ctx, p, outcomes[i], usage), false);
+    return;
+  }
+  for (const p of missing) {
+    const outcome = await callStep(ctx.engine, judgeRequest(ctx, p), { retries: ctx.settings.retries, signal: ctx.signal });
+    onJudged(await settleJudge(ctx, p, outcome, usage), false);
+  }
 }
 
 async function evaluateCandidate(ctx: RunContext, item: EvaluationItem, ranked: Memory[], candidate: Candidate): Promise<CandidateResult> {
@@ -289,22 +338,28 @@ async function evaluateCandidate(ctx: RunContext, item: EvaluationItem, ranked: 
       set = outcome.set;
       criteria[dimension] = set;
     }
-    for (let trial = 0; trial < trials; trial++) {
-      const { judgment, cached } = await judge(ctx, item, ranked, candidate, reply, { kind: dimension, trial, criteria: set }, usage);
-      judgments.push(judgment);
+    const tasks = Array.from({ length: trials }, (_, trial) => ({ kind: dimension, trial, criteria: set }));
+    const judged: Judgment[] = [];
+    await judgeTrials(ctx, item, ranked, candidate, reply, tasks, usage, (judgment, cached) => {
+      judged.push(judgment);
       if (cached) cachedJudgments++;
+      progress(ctx, 'judge', `${candidate.id} ${dimension} #${judgment.trial + 1}`, cached);
+    });
+    // In trial order, whatever order they were settled in.
+    for (const judgment of judged.sort((a, b) => a.trial - b.trial)) {
+      judgments.push(judgment);
       if (judgment.status === 'ok') scores.dimensions[dimension].scores.push(judgment.score!);
       else scores.dimensions[dimension].failed++;
-      progress(ctx, 'judge', `${candidate.id} ${dimension} #${trial + 1}`, cached);
     }
   }
   if (s.bystander) {
-    const { judgment, cached } = await judge(ctx, item, ranked, candidate, reply, { kind: 'bystander', trial: 0 }, usage);
-    judgments.push(judgment);
-    if (cached) cachedJudgments++;
-    if (judgment.status === 'ok') scores.bystander = judgment.subscores!;
-    else scores.bystanderFailed++;
-    progress(ctx, 'bystander', candidate.id, cached);
+    await judgeTrials(ctx, item, ranked, candidate, reply, [{ kind: 'bystander', trial: 0 }], usage, (judgment, cached) => {
+      judgments.push(judgment);
+      if (cached) cachedJudgments++;
+      if (judgment.status === 'ok') scores.bystander = judgment.subscores!;
+      else scores.bystanderFailed++;
+      progress(ctx, 'bystander', candidate.id, cached);
+    });
   }
   return {
     caseId: item.case.id, candidateId: candidate.id, candidate, judgments, criteria,

@@ -19,6 +19,7 @@ export interface ChatBody {
   logprobs?: boolean;
   top_logprobs?: number;
   response_format?: { type: string; json_schema?: { name: string; schema: unknown; strict?: boolean } };
+  n?: number;
   stream_options?: { include_usage?: boolean };
 }
 
@@ -52,6 +53,8 @@ export interface ServerOptions {
   apiKey?: string;
   /** Answer 400 to response_format json_schema, as servers without schema support do. */
   rejectJsonSchema?: boolean;
+  /** Answer 400 to n > 1, as llama.cpp does. */
+  rejectN?: boolean;
 }
 
 export interface OpenAIServer {
@@ -126,34 +129,51 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Op
     if (options.rejectJsonSchema && chat.response_format?.type === 'json_schema') {
       return json(400, { error: { message: 'response_format type json_schema is not supported' } });
     }
-    const answer = await respond(chat, chatIndex++);
-    const reply: ScriptedReply = typeof answer === 'string' ? { text: answer } : answer;
+    if (options.rejectN && (chat.n ?? 1) > 1) return json(400, { error: { message: 'Only one completion choice is allowed' } });
+    // Sample i of n answers as a lone request seeded seed + i·1 000 003 would.
+    const n = Math.max(1, chat.n ?? 1);
+    const index = chatIndex++;
+    const replies: ScriptedReply[] = [];
+    for (let i = 0; i < n; i++) {
+      const seed = chat.seed === undefined ? undefined : chat.seed + i * 1_000_003;
+      const answer = await respond({ ...chat, seed }, index);
+      replies.push(typeof answer === 'string' ? { text: answer } : answer);
+    }
+    const [reply] = replies;
     if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     if (res.destroyed) return;
     if (reply.status) {
       res.writeHead(reply.status, { 'content-type': 'text/plain' });
       return res.end(reply.body ?? '');
     }
-    const text = reply.text ?? '';
     record.promptTokens = promptTokens(chat.messages);
-    record.completionTokens = estimateTokens(text);
+    record.completionTokens = replies.reduce((t, r) => t + estimateTokens(r.text ?? ''), 0);
     const usage = { prompt_tokens: record.promptTokens, completion_tokens: record.completionTokens, total_tokens: record.promptTokens + record.completionTokens };
-    const finish = reply.finishReason ?? 'stop';
     if (!chat.stream) {
-      const parts = pieces(text);
       return json(200, {
-        id: `chatcmpl-${chatIndex}`, object: 'chat.completion', model: chat.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish, ...(chat.logprobs ? { logprobs: { content: parts.map(logprobFor) } } : {}) }],
+        id: `chatcmpl-${index}`, object: 'chat.completion', model: chat.model,
+        choices: replies.map((r, i) => ({
+          index: i, message: { role: 'assistant', content: r.text ?? '' }, finish_reason: r.finishReason ?? 'stop',
+          ...(chat.logprobs ? { logprobs: { content: pieces(r.text ?? '').map(logprobFor) } } : {}),
+        })),
         usage,
       });
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     const send = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\n\n`);
-    for (const piece of pieces(text)) {
-      send({ id: `chatcmpl-${chatIndex}`, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null, ...(chat.logprobs ? { logprobs: { content: [logprobFor(piece)] } } : {}) }] });
+    const streams = replies.map((r) => pieces(r.text ?? ''));
+    // Interleaved by choice, as servers stream several choices.
+    for (let step = 0; step < Math.max(...streams.map((p) => p.length)); step++) {
+      for (const [i, parts] of streams.entries()) {
+        if (step >= parts.length) continue;
+        const piece = parts[step];
+        send({ id: `chatcmpl-${index}`, object: 'chat.completion.chunk', choices: [{ index: i, delta: { content: piece }, finish_reason: null, ...(chat.logprobs ? { logprobs: { content: [logprobFor(piece)] } } : {}) }] });
+      }
     }
-    send({ id: `chatcmpl-${chatIndex}`, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: finish }] });
-    if (chat.stream_options?.include_usage) send({ id: `chatcmpl-${chatIndex}`, object: 'chat.completion.chunk', choices: [], usage });
+    for (const [i, r] of replies.entries()) {
+      send({ id: `chatcmpl-${index}`, object: 'chat.completion.chunk', choices: [{ index: i, delta: {}, finish_reason: r.finishReason ?? 'stop' }] });
+    }
+    if (chat.stream_options?.include_usage) send({ id: `chatcmpl-${index}`, object: 'chat.completion.chunk', choices: [], usage });
     res.end('data: [DONE]\n\n');
   });
 

@@ -3,6 +3,7 @@
 // where a test is about the method, never where a test is about an engine.
 import type { ChatEngine, ChatRequest, ChatResult, EngineInfo, TokenLogprob } from '../../src/llm/engine.ts';
 import { estimateTokens } from '../../src/method/text.ts';
+import { SAMPLE_SEED_STRIDE } from '../../src/method/call.ts';
 import { cannedAnswer } from './canned.ts';
 
 export type ScriptedAnswer = string | { text: string; logprobs?: TokenLogprob[]; finishReason?: ChatResult['finishReason'] };
@@ -26,18 +27,26 @@ export class ScriptedEngine implements ChatEngine {
   async chat(request: ChatRequest): Promise<ChatResult> {
     request.signal?.throwIfAborted();
     const index = this.calls.length;
-    const answer = await this.respond(request, index);
+    // Sample i of a multi-sample request answers as a lone request with its own seed would.
+    const n = this.info.multiSample ? Math.max(1, request.n ?? 1) : 1;
+    const answers = [];
+    for (let i = 0; i < n; i++) {
+      const seed = request.seed === undefined ? undefined : request.seed + i * SAMPLE_SEED_STRIDE;
+      const answer = await this.respond({ ...request, seed }, index);
+      answers.push(typeof answer === 'string' ? { text: answer } : answer);
+    }
     request.signal?.throwIfAborted();
     this.calls.push(request);
-    const a = typeof answer === 'string' ? { text: answer } : answer;
+    const [a] = answers;
     request.onToken?.(a.text);
     return {
       text: a.text,
       finishReason: a.finishReason ?? 'stop',
       logprobs: a.logprobs,
+      choices: n > 1 ? answers.map((x) => ({ text: x.text, finishReason: x.finishReason ?? 'stop', logprobs: x.logprobs })) : undefined,
       usage: {
         promptTokens: request.messages.reduce((s, m) => s + estimateTokens(m.content), 0),
-        completionTokens: estimateTokens(a.text),
+        completionTokens: answers.reduce((s, x) => s + estimateTokens(x.text), 0),
       },
     };
   }

@@ -133,6 +133,54 @@ describe('runEvaluation', () => {
     }), { numRuns: 12 });
   });
 
+  it('multi-sample engines get the k trials of a dimension in one request, with the same judgments', async () => {
+    const single = await runEvaluation({ engine: new ScriptedEngine(), store: new MemoryEvaluationStore(), items: items(2, 2), settings: { k: 4 } });
+    const engine = new ScriptedEngine({ info: { multiSample: true } });
+    const multi = await runEvaluation({ engine, store: new MemoryEvaluationStore(), items: items(2, 2), settings: { k: 4 } });
+    expect(engine.calls.filter((c) => stepOf(c.messages) === 'judge-fixed')).toHaveLength(4 * 3);
+    expect(engine.calls.filter((c) => stepOf(c.messages) === 'judge-fixed').every((c) => c.n === 4)).toBe(true);
+    expect(scoresOf(multi)).toEqual(scoresOf(single));
+    expect(multi.results[0].judgments.map((j) => j.trial)).toEqual([0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0]);
+    // samplesPerCall 1 keeps one call per trial.
+    const perTrial = new ScriptedEngine({ info: { multiSample: true } });
+    await runEvaluation({ engine: perTrial, store: new MemoryEvaluationStore(), items: items(1, 1), settings: { k: 4, samplesPerCall: 1 } });
+    expect(perTrial.calls.filter((c) => stepOf(c.messages) === 'judge-fixed')).toHaveLength(12);
+  });
+
+  it('a sample that does not parse is asked again alone, then kept as a failure', async () => {
+    const badSeed = 42 + 2 * 1_000_003; // trial 2's sample, and its retries
+    const engine = new ScriptedEngine({
+      info: { multiSample: true },
+      respond: (req) => (stepOf(req.messages) === 'judge-fixed' && req.seed !== undefined && req.seed >= badSeed && req.seed < badSeed + 10
+        ? 'no score here' : cannedAnswer(req.messages, req.seed)),
+    });
+    const run = await runEvaluation({ engine, store: new MemoryEvaluationStore(), items: items(1, 1), settings: { k: 4, retries: 2 } });
+    const res = run.results[0].judgments.filter((j) => j.kind === 'resonation');
+    expect(res.map((j) => j.status)).toEqual(['ok', 'ok', 'failed', 'ok']);
+    expect(res[2]).toMatchObject({ attempts: 3, raw: 'no score here' });
+    const resonationCalls = engine.calls.filter((c) => c.messages.at(-1)!.content.includes("Judge the reply's resonation"));
+    expect(resonationCalls.map((c) => c.n ?? 1)).toEqual([4, 1, 1]);
+    expect(resonationCalls.slice(1).map((c) => c.seed)).toEqual([badSeed + 1, badSeed + 2]);
+  });
+
+  it('multi-sample runs also resume with nothing lost or repeated', async () => {
+    const reference = await runEvaluation({ engine: new ScriptedEngine(), store: new MemoryEvaluationStore(), items: items(2, 2), settings: { k: 3 } });
+    const fullCalls = 2 * 3 + 4 * 4;
+    for (const stopAt of [0, 5, 11, fullCalls - 1]) {
+      const store = new MemoryEvaluationStore();
+      const controller = new AbortController();
+      const first = new ScriptedEngine({ info: { multiSample: true }, respond: (req, index) => {
+        if (index === stopAt) controller.abort(new Error('interrupted'));
+        return cannedAnswer(req.messages, req.seed);
+      } });
+      await expect(runEvaluation({ engine: first, store, items: items(2, 2), settings: { k: 3 }, signal: controller.signal })).rejects.toThrow();
+      const second = new ScriptedEngine({ info: { multiSample: true } });
+      const run = await runEvaluation({ engine: second, store, items: items(2, 2), settings: { k: 3 } });
+      expect(scoresOf(run)).toEqual(scoresOf(reference));
+      expect(first.calls.length + second.calls.length).toBe(fullCalls);
+    }
+  });
+
   it('skips candidates the caller already has', async () => {
     const engine = new ScriptedEngine();
     const run = await runEvaluation({ engine, store: new MemoryEvaluationStore(), items: items(1, 3), settings: { k: 1 }, skip: (c) => c.id.endsWith('cand0') });

@@ -138,8 +138,42 @@ describe('OpenAI-compatible adapter', () => {
     expect(run.summary.failedJudgments).toBe(0);
     expect(run.results.every((r) => r.aggregate.reward !== null)).toBe(true);
     const chats = server.chatRequests().length;
-    expect(chats).toBe(3 + 2 * 7);
+    // 3 criteria, then per candidate one 2-sample request per dimension and the bystander.
+    expect(chats).toBe(3 + 2 * 4);
     await runEvaluation({ engine, store, items: items(1, 2), settings: { k: 2 } });
     expect(server.chatRequests().length).toBe(chats);
+  });
+});
+
+describe('several samples per request (n)', () => {
+  it('sends n once and returns every sample, streamed and not', async () => {
+    server = await startOpenAIServer({ respond: (body) => `sample with seed ${body.seed}` });
+    for (const stream of [true, false]) {
+      const engine = await new OpenAIEngine({ baseUrl: server.url, stream }).load('test-model');
+      expect(engine.info.multiSample).toBe(true);
+      const r = await engine.chat({ messages, n: 3, seed: 5 });
+      expect(r.choices!.map((c) => c.text)).toEqual([5, 1_000_008, 2_000_011].map((s) => `sample with seed ${s}`));
+      expect(r.text).toBe('sample with seed 5');
+      expect(r.usage.completionTokens).toBe(server.chatRequests().at(-1)!.completionTokens);
+    }
+    expect(server.chatRequests().map((q) => q.body.n)).toEqual([3, 3]);
+  });
+
+  it('falls back to one request per sample when the server rejects n, with the same seeds', async () => {
+    server = await startOpenAIServer({ rejectN: true, respond: (body) => `seed ${body.seed}` });
+    const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
+    const r = await engine.chat({ messages, n: 2, seed: 1 });
+    expect(r.choices!.map((c) => c.text)).toEqual(['seed 1', 'seed 1000004']);
+    expect(engine.info.multiSample).toBe(false);
+    expect(server.chatRequests().map((q) => [q.body.n, q.body.seed])).toEqual([[2, 1], [undefined, 1], [undefined, 1_000_004]]);
+  });
+
+  it('the pipeline sends a dimension\'s k trials as one request', async () => {
+    server = await startOpenAIServer();
+    const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
+    const run = await runEvaluation({ engine, store: new MemoryEvaluationStore(), items: items(1, 2), settings: { k: 4 } });
+    expect(run.summary.failedJudgments).toBe(0);
+    expect(server.chatRequests()).toHaveLength(3 + 2 * 4);
+    expect(run.results[0].judgments.filter((j) => j.kind === 'expression')).toHaveLength(4);
   });
 });
