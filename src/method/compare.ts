@@ -4,7 +4,7 @@
 import type { ChatEngine } from '../llm/engine.ts';
 import type { Case, Dimension, Memory, Persona } from '../domain/records.ts';
 import { addUsage, callStep, emptyUsage, type StepUsage } from './call.ts';
-import { rankMemories } from './context.ts';
+import { fitPrompt, memoCounter, PromptTooLongError, rankMemories } from './context.ts';
 import { pairwisePrompt, pairwiseSchema, parsePairwise } from './steps/pairwise.ts';
 import { stripThink } from './text.ts';
 
@@ -19,7 +19,9 @@ export interface PairwiseResult {
 }
 
 export interface PairwiseOptions {
-  memoryLimit?: number;
+  /** Tokens of memories in the prompt, most relevant first. */
+  memoryBudget?: number;
+  maxTokens?: number;
   seed?: number;
   retries?: number;
   signal?: AbortSignal;
@@ -29,14 +31,28 @@ export async function comparePair(
   engine: ChatEngine, c: Case, dimension: Dimension, persona: Persona | undefined, memories: Memory[],
   first: string, second: string, o: PairwiseOptions = {},
 ): Promise<PairwiseResult> {
-  const relevant = rankMemories(memories, c).slice(0, o.memoryLimit ?? 8);
+  const ranked = rankMemories(memories, c);
+  const maxTokens = o.maxTokens ?? 400;
+  const count = memoCounter((t) => engine.countTokens(t));
   const usage = emptyUsage();
   const orders: PairwiseResult['orders'] = [];
   for (const swapped of [false, true]) {
-    const [a, b] = swapped ? [second, first] : [first, second];
+    const [a, b] = (swapped ? [second, first] : [first, second]).map(stripThink);
+    let fitted;
+    try {
+      fitted = await fitPrompt({
+        count, limit: engine.info.contextWindow - maxTokens, memories: ranked, memoryBudget: o.memoryBudget ?? 300,
+        personaChars: persona?.profile.length ?? 0, candidateChars: 0,
+        build: (m, cuts) => pairwisePrompt(c, dimension, persona, m, a, b, cuts),
+      });
+    } catch (e) {
+      if (!(e instanceof PromptTooLongError)) throw e;
+      orders.push({ status: 'failed', error: `not sent: ${e.message}`, raw: '' });
+      continue;
+    }
     const outcome = await callStep(engine, {
-      messages: pairwisePrompt(c, dimension, persona, relevant, stripThink(a), stripThink(b)),
-      schema: pairwiseSchema, parse: parsePairwise, maxTokens: 400, temperature: 0, seed: o.seed ?? 42,
+      messages: fitted.messages,
+      schema: pairwiseSchema, parse: parsePairwise, maxTokens, temperature: 0, seed: o.seed ?? 42,
     }, { retries: o.retries ?? 2, signal: o.signal });
     addUsage(usage, outcome.usage);
     if (outcome.status === 'failed') {

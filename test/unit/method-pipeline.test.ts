@@ -337,4 +337,12 @@ describe('generation and pairwise comparison', () => {
     expect(r).toMatchObject({ agree: true, preference: 'second' });
     expect(fair.calls).toHaveLength(2);
   });
+
+  it('a comparison that cannot fit the context window is a recorded failure, not a verdict', async () => {
+    const engine = new ScriptedEngine({ info: { contextWindow: 600 } });
+    const r = await comparePair(engine, CASE1, 'reception', PERSONA, MEMORIES, 'one '.repeat(300), 'two '.repeat(300));
+    expect(r).toMatchObject({ agree: null, preference: null });
+    expect(r.orders.every((o) => o.status === 'failed' && /context window/.test(o.error))).toBe(true);
+    expect(engine.calls).toHaveLength(0);
+  });
 });

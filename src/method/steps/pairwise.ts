@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { ChatMessage } from '../../llm/engine.ts';
 import type { Case, Dimension, Memory, Persona } from '../../domain/records.ts';
-import { caseBlock, memoryBlock, personaBlock } from '../context.ts';
+import { caseBlock, memoryBlock, personaBlock, type PromptCuts } from '../context.ts';
 import { DIMENSION_GUIDE, NO_MERE_RECALL } from '../dimensions.ts';
 import { delimit, extractJson } from '../text.ts';
 
@@ -11,7 +11,7 @@ export const PairwiseAnswer = z.object({ analysis: z.string().min(1), better: z.
 export type PairwiseAnswer = z.infer<typeof PairwiseAnswer>;
 export const pairwiseSchema = z.toJSONSchema(PairwiseAnswer) as Record<string, unknown>;
 
-export function pairwisePrompt(c: Case, dimension: Dimension, persona: Persona | undefined, memories: Memory[], replyA: string, replyB: string): ChatMessage[] {
+export function pairwisePrompt(c: Case, dimension: Dimension, persona: Persona | undefined, memories: Memory[], replyA: string, replyB: string, cuts: PromptCuts = {}): ChatMessage[] {
   return [
     {
       role: 'system',
@@ -25,7 +25,7 @@ export function pairwisePrompt(c: Case, dimension: Dimension, persona: Persona |
     },
     {
       role: 'user',
-      content: `${personaBlock(persona)}\n${memoryBlock(memories)}\n${caseBlock(c)}\n${delimit('reply_A', replyA)}\n${delimit('reply_B', replyB)}\n\nWhich reply is better on ${dimension}?`,
+      content: `${personaBlock(persona, cuts.persona)}\n${memoryBlock(memories)}\n${caseBlock(c)}\n${delimit('reply_A', replyA)}\n${delimit('reply_B', replyB)}\n\nWhich reply is better on ${dimension}?`,
     },
   ];
 }
