@@ -2,25 +2,35 @@
 // conversations with edited and regenerated branches) to a temp dir, then, in a fresh child
 // process so that generating it does not count, measures parse (src/import) and store
 // (AttuneDB.applyImport on fake-indexeddb) and prints one JSON object.
-// Options: --mb N (size, default 100), --keep (leave the file), --no-store (parse only).
+// Options: --mb N (size, default 100), --zip (measure the export as a downloaded .zip),
+// --keep (leave the file), --no-store (parse only).
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { strToU8, zipSync } from 'fflate';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
 const option = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
 
 if (args[0] === '--measure') {
-  await measure(args[1], !args.includes('--no-store'));
+  await measure(args[1], Number(args[2]), !args.includes('--no-store'));
 } else {
   const targetMb = Number(option('--mb') ?? 100);
   const dir = mkdtempSync(join(tmpdir(), 'attune-bench-'));
   const file = join(dir, 'conversations.json');
   const generated = generate(file, targetMb * 1024 * 1024);
+  let measured = file;
+  const jsonBytes = statSync(file).size;
+  if (args.includes('--zip')) {
+    measured = join(dir, 'chatgpt-export.zip');
+    writeFileSync(measured, zipSync({ 'conversations.json': readFileSync(file), 'user.json': strToU8('{"id":"user-bench"}') }));
+    rmSync(file);
+  }
   const child = spawnSync(process.execPath, [
-    ...process.execArgv, fileURLToPath(import.meta.url), '--measure', file, ...(args.includes('--no-store') ? ['--no-store'] : []),
+    ...process.execArgv, fileURLToPath(import.meta.url), '--measure', measured, String(jsonBytes),
+    ...(args.includes('--no-store') ? ['--no-store'] : []),
   ], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
   if (child.status !== 0) {
@@ -28,7 +38,7 @@ if (args[0] === '--measure') {
     process.exit(child.status ?? 1);
   }
   const result = JSON.parse(child.stdout);
-  process.stdout.write(`${JSON.stringify({ ...result, generated: { ...generated, file: args.includes('--keep') ? file : undefined } }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ ...result, generated: { ...generated, file: args.includes('--keep') ? measured : undefined } }, null, 2)}\n`);
 }
 
 /** Deterministic pseudo-random numbers, so every run benchmarks the same file. */
@@ -93,16 +103,17 @@ function generate(file: string, targetBytes: number) {
   }
   write('\n]\n');
   closeSync(fd);
-  return { conversations, nodes, abandonedBranches: branches };
+  return { jsonMb: Math.round(written / 1024 ** 2 * 100) / 100, conversations, nodes, abandonedBranches: branches };
 }
 
-async function measure(file: string, store: boolean) {
+/** Sizes and ratios refer to the export's conversations.json, also when a .zip is measured. */
+async function measure(file: string, jsonBytes: number, store: boolean) {
   const { parseFiles } = await import('../src/import/index.ts');
   const baselineRss = process.memoryUsage().rss;
   const size = statSync(file).size;
   const t0 = performance.now();
   let bytes: Uint8Array | null = readFileSync(file); // a Buffer is a Uint8Array: no copy
-  const { bundles, issues } = await parseFiles([{ name: 'conversations.json', bytes }]);
+  const { bundles, issues } = await parseFiles([{ name: basename(file), bytes }]);
   const t1 = performance.now();
   const parsePeakRssMb = process.resourceUsage().maxRSS / 1024;
   bytes = null; // as in the app: the file's bytes are dropped once parsed
@@ -120,10 +131,10 @@ async function measure(file: string, store: boolean) {
   }
   const parseSeconds = (t1 - t0) / 1000;
   const seconds = parseSeconds + (storeSeconds ?? 0);
-  const mb = size / 1024 ** 2;
+  const mb = jsonBytes / 1024 ** 2;
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(JSON.stringify({
-    mb: round(mb), seconds: round(seconds), mbPerSecond: round(mb / seconds),
+    file: basename(file), mb: round(mb), fileMb: round(size / 1024 ** 2), seconds: round(seconds), mbPerSecond: round(mb / seconds),
     parseSeconds: round(parseSeconds), parseMbPerSecond: round(mb / parseSeconds),
     storeSeconds: storeSeconds === null ? null : round(storeSeconds),
     store: store ? 'AttuneDB.applyImport on fake-indexeddb (Node); the browser uses real IndexedDB' : 'skipped (--no-store)',
