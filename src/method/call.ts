@@ -14,6 +14,8 @@ export interface StepRequest<T> {
   temperature?: number;
   seed?: number;
   logprobs?: boolean;
+  /** Streamed pieces of the answer (for showing a generated reply as it is written). */
+  onToken?: (delta: string) => void;
 }
 
 export interface StepUsage {
@@ -69,6 +71,7 @@ export async function callStep<T>(engine: ChatEngine, request: StepRequest<T>, o
         logprobs: request.logprobs,
         topLogprobs: request.logprobs ? 5 : undefined,
         signal: options.signal,
+        onToken: request.onToken,
       });
     } catch (e) {
       if (isAbort(e, options.signal) || attempt === attemptsAllowed) throw e;

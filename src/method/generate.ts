@@ -39,7 +39,7 @@ export async function generateCandidate(
     });
   const seed = o.seed ?? 7;
   const outcome = await callStep(engine, {
-    messages: fitted.messages, parse: parseReply, maxTokens, temperature: o.temperature ?? 0.7, seed,
+    messages: fitted.messages, parse: parseReply, maxTokens, temperature: o.temperature ?? 0.7, seed, onToken: o.onToken,
   }, { retries: o.retries ?? 1, signal: o.signal });
   if (outcome.status === 'failed') return { status: 'failed', error: outcome.error, raw: outcome.raw, usage: outcome.usage };
   const candidate: Candidate = {

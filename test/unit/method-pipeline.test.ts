@@ -321,7 +321,9 @@ describe('generation and pairwise comparison', () => {
   it('generic and personalized candidates differ in what the model sees', async () => {
     const engine = new ScriptedEngine();
     const g = await generateCandidate(engine, CASE1, 'generic', PERSONA, MEMORIES);
-    const p = await generateCandidate(engine, CASE1, 'personalized', PERSONA, MEMORIES);
+    const streamed: string[] = [];
+    const p = await generateCandidate(engine, CASE1, 'personalized', PERSONA, MEMORIES, { onToken: (d) => streamed.push(d) });
+    expect(streamed.join('')).toBe(p.status === 'ok' ? p.candidate.text : 'failed');
     expect(g.status === 'ok' && g.candidate.source).toBe('generated-generic');
     expect(p.status === 'ok' && p.candidate.source).toBe('generated-personalized');
     expect(engine.calls[0].messages.at(-1)!.content).not.toContain(PERSONA.profile);
