@@ -181,7 +181,7 @@ function toLine(r: CandidateResult, c: Case, model: string, s: Args['settings'])
 }
 
 /** Lines already in --out; a torn last line is dropped from the file. */
-function readDone(path: string, warn: (s: string) => void): ResultLine[] {
+export function readDone(path: string, warn: (s: string) => void): ResultLine[] {
   if (!existsSync(path)) return [];
   const text = readFileSync(path, 'utf8');
   const lines: ResultLine[] = [];
