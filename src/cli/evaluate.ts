@@ -245,7 +245,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     args = parse(argv);
   } catch (e) {
-    process.stderr.write(`attune evaluate: ${(e as Error).message}\n\n${help}`);
+    process.stderr.write(`attune evaluate: ${(e as Error).message}\nRun "attune evaluate --help" for every option.\n`);
     return 2;
   }
   if (args === 'help') {
