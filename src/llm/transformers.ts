@@ -163,7 +163,7 @@ export class TransformersEngine implements Engine {
         constrainedJson: false,
         logprobs: true,
       };
-      if (!isNode) yieldBeforeEachStep(lm);
+      if (!isNode) yieldDuringGeneration(lm);
       this.loaded = new TransformersChatEngine(info, tokenizer, lm, { device, dtype });
       onProgress?.({ progress: 1, text: `Ready: ${model}` });
       return this.loaded;
@@ -181,13 +181,20 @@ export class TransformersEngine implements Engine {
 
 /**
  * In a browser worker, ONNX Runtime's wasm backend can run a whole generation without giving
- * the event loop a turn, so an abort message would only be read after the last token. One
- * macrotask turn before each decoding step lets it in (about 0.1 ms per token).
+ * the event loop a turn, so an abort message would only be read after the last token. A
+ * macrotask turn before a decoding step, at most every YIELD_EVERY_MS, lets it in without
+ * costing fast models a turn per token.
  */
-function yieldBeforeEachStep(model: PreTrainedModel) {
+const YIELD_EVERY_MS = 15;
+
+function yieldDuringGeneration(model: PreTrainedModel) {
   const forward = model.forward.bind(model);
+  let lastYield = performance.now();
   model.forward = async (inputs: Parameters<typeof forward>[0]) => {
-    await nextMacrotask();
+    if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+      await nextMacrotask();
+      lastYield = performance.now();
+    }
     return forward(inputs);
   };
 }
@@ -277,9 +284,10 @@ class TokenStreamer extends BaseStreamer {
   firstTokenAt: number | undefined;
   lastTokenAt: number | undefined;
 
+  /** Without `onDelta` nothing is decoded until the end. */
   constructor(
     private readonly tokenizer: PreTrainedTokenizer,
-    private readonly onDelta: (delta: string) => void,
+    private readonly onDelta?: (delta: string) => void,
   ) {
     super();
   }
@@ -294,7 +302,7 @@ class TokenStreamer extends BaseStreamer {
     this.lastTokenAt = now;
     this.tokens.push(...value[0]);
     this.pending.push(...value[0]);
-    this.flush(false);
+    if (this.onDelta) this.flush(false);
   }
 
   end(): void {
@@ -312,7 +320,7 @@ class TokenStreamer extends BaseStreamer {
     if (text.length > this.emitted.length) {
       const delta = text.slice(this.emitted.length);
       this.emitted += delta;
-      this.onDelta(delta);
+      this.onDelta?.(delta);
     }
     if (text.endsWith('\n')) {
       this.settled = this.emitted;
@@ -353,7 +361,7 @@ class TransformersChatEngine implements ChatEngine {
       const stopped = () => !!signal?.aborted;
       const criteria = new StoppingCriteriaList();
       criteria.push(new AbortCriterion(stopped));
-      const streamer = new TokenStreamer(this.tokenizer, (delta) => request.onToken?.(delta));
+      const streamer = new TokenStreamer(this.tokenizer, request.onToken);
 
       const start = performance.now();
       if (!stopped()) {

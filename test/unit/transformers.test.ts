@@ -58,8 +58,16 @@ describe('TransformersEngine (Node)', () => {
   it('gives the same answer for the same seed, and another for another seed', async () => {
     const ask = (seed: number) => chat.chat({ messages, maxTokens: 16, temperature: 1, seed });
     const [a, b, c] = [await ask(42), await ask(42), await ask(43)];
+    expect(a.text.length).toBeGreaterThan(0);
     expect(a.text).toBe(b.text);
     expect(c.text).not.toBe(a.text);
+  });
+
+  it('gives the same answer streamed or not', async () => {
+    const quiet = await chat.chat({ messages, maxTokens: 10, temperature: 0.7, seed: 3 });
+    const streamed = await chat.chat({ messages, maxTokens: 10, temperature: 0.7, seed: 3, onToken: () => {} });
+    expect(quiet.text.length).toBeGreaterThan(0);
+    expect(streamed.text).toBe(quiet.text);
   });
 
   it('is greedy at temperature 0: chosen tokens are the top log-probability', async () => {
