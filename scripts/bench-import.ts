@@ -111,11 +111,14 @@ async function measure(file: string, jsonBytes: number, store: boolean) {
   const { parseFiles } = await import('../src/import/index.ts');
   const baselineRss = process.memoryUsage().rss;
   const size = statSync(file).size;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let bytes: Uint8Array | null = readFileSync(file); // a Buffer is a Uint8Array: no copy
   const { bundles, issues } = await parseFiles([{ name: basename(file), bytes }]);
   const t1 = performance.now();
   const parsePeakRssMb = process.resourceUsage().maxRSS / 1024;
+  // CPU time of this process: comparable across runs even when other work shares the cores.
+  const parseCpu = process.cpuUsage(cpu0);
   bytes = null; // as in the app: the file's bytes are dropped once parsed
   if (issues.length > 0) throw new Error(`benchmark file did not parse: ${JSON.stringify(issues)}`);
   let storeSeconds: number | null = null;
@@ -136,6 +139,7 @@ async function measure(file: string, jsonBytes: number, store: boolean) {
   process.stdout.write(JSON.stringify({
     file: basename(file), mb: round(mb), fileMb: round(size / 1024 ** 2), seconds: round(seconds), mbPerSecond: round(mb / seconds),
     parseSeconds: round(parseSeconds), parseMbPerSecond: round(mb / parseSeconds),
+    parseCpuSeconds: round((parseCpu.user + parseCpu.system) / 1e6),
     storeSeconds: storeSeconds === null ? null : round(storeSeconds),
     store: store ? 'AttuneDB.applyImport on fake-indexeddb (Node); the browser uses real IndexedDB' : 'skipped (--no-store)',
     peakRssMb: round(peakRssMb), baselineRssMb: round(baselineRss / 1024 ** 2),
