@@ -151,7 +151,8 @@ function buildOnnx(vocabSize: number, eosId: number): Uint8Array {
 export function makeTinyModel(outDir = TINY_MODEL_DIR): string {
   const dir = resolve(outDir);
   const stamp = join(dir, '.generator-version');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === String(GENERATOR_VERSION)) return dir;
+  const upToDate = existsSync(stamp) && readFileSync(stamp, 'utf8') === String(GENERATOR_VERSION);
+  if (upToDate && existsSync(join(dir, 'onnx', 'model.onnx'))) return dir;
 
   const { vocab, specialIds, size } = buildVocab();
   const eos = specialIds['<|im_end|>'];
