@@ -162,6 +162,14 @@ describe('judge step', () => {
     // 0.6·4 + 0.3·3 + 0.1·5 = 3.8
     expect(expectedScore(raw, logprobs)).toBeCloseTo(3.8, 10);
     expect(expectedScore(raw, [{ token: raw, logprob: 0, top: [] }])).toBeUndefined();
+    // The digit glued to the closing brace, with alternatives glued the same way.
+    const glued = [
+      { token: '{"analysis":"ok","score":', logprob: 0, top: [] },
+      { token: '2}', logprob: lp(0.5), top: [{ token: '2}', logprob: lp(0.5) }, { token: '1}', logprob: lp(0.5) }, { token: 'x', logprob: lp(0.1) }] },
+    ];
+    expect(expectedScore('{"analysis":"ok","score":2}', glued)).toBeCloseTo(1.5, 10);
+    // Reference text format: the boxed digit.
+    expect(expectedScore('Scores: \\boxed{5}', [{ token: 'Scores: \\boxed{', logprob: 0, top: [] }, { token: '5', logprob: 0, top: [] }, { token: '}', logprob: 0, top: [] }])).toBe(5);
   });
 });
 

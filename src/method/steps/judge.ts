@@ -108,12 +108,14 @@ export function expectedScore(raw: string, logprobs: TokenLogprob[]): number | u
   for (const t of logprobs) {
     const end = offset + t.token.length;
     if (digitOffset >= offset && digitOffset < end) {
-      if (!/^\s*[1-5]\s*$/.test(t.token)) return undefined;
+      // Tokenizers may glue the digit to what follows ("4}", "4,"): the digit must start the token.
+      const digitOf = (token: string) => /^\s*([1-5])(?:\D*)$/.exec(token)?.[1];
+      if (!digitOf(t.token)) return undefined;
       const alternatives = [...t.top, { token: t.token, logprob: t.logprob }];
       const seen = new Map<number, number>();
       for (const a of alternatives) {
-        const d = /^\s*([1-5])\s*$/.exec(a.token);
-        if (d && !seen.has(Number(d[1]))) seen.set(Number(d[1]), Math.exp(a.logprob));
+        const d = digitOf(a.token);
+        if (d && !seen.has(Number(d))) seen.set(Number(d), Math.exp(a.logprob));
       }
       let mass = 0;
       let sum = 0;
