@@ -8,6 +8,7 @@ import { MemoryEvaluationStore } from '../method/store.ts';
 
 type Line =
   | { t: 'memory'; r: Memory }
+  | { t: 'memory-deleted'; r: string }
   | { t: 'mark'; r: string }
   | { t: 'persona'; r: Persona }
   | { t: 'criteria'; r: CriteriaSet }
@@ -45,6 +46,7 @@ export class JsonlEvaluationStore extends MemoryEvaluationStore {
   private apply(line: Line) {
     switch (line.t) {
       case 'memory': this.memories.set(line.r.id, line.r); break;
+      case 'memory-deleted': this.memories.delete(line.r); break;
       case 'mark': this.marks.add(line.r); break;
       case 'persona': this.personas.set(line.r.id, line.r); break;
       case 'criteria': this.criteria.set(line.r.id, line.r); break;
@@ -59,6 +61,10 @@ export class JsonlEvaluationStore extends MemoryEvaluationStore {
   override async putMemories(memories: Memory[]) {
     for (const m of memories) this.append({ t: 'memory', r: m });
     await super.putMemories(memories);
+  }
+  override async deleteMemories(ids: string[]) {
+    for (const id of ids) this.append({ t: 'memory-deleted', r: id });
+    await super.deleteMemories(ids);
   }
   override async putMark(key: string) {
     this.append({ t: 'mark', r: key });

@@ -120,6 +120,11 @@ export async function extractMemories(
     }
     // A conversation is marked done only when every chunk succeeded, so failures are retried next time.
     if (failed) continue;
+    // The conversation changed since an earlier extraction: its old memories give way to the new ones.
+    const messageIds = new Set(convMessages.map((m) => m.id));
+    const stale = (await store.listMemories(personId)).filter((m) =>
+      m.origin === 'extracted' && m.sourceHash !== sourceHash && m.evidence.some((e) => messageIds.has(e)));
+    if (stale.length && store.deleteMemories) await store.deleteMemories(stale.map((m) => m.id));
     await store.putMemories(found);
     await store.putMark(mark);
     extracted++;

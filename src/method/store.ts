@@ -6,6 +6,11 @@ import type { CriteriaSet, Judgment, Memory, Persona } from '../domain/records.t
 export interface EvaluationStore {
   listMemories(personId: string): Promise<Memory[]>;
   putMemories(memories: Memory[]): Promise<void>;
+  /**
+   * Removes memories (extracted ones made stale by a changed conversation). Optional: a store
+   * without it keeps them, and the person can delete them by hand.
+   */
+  deleteMemories?(ids: string[]): Promise<void>;
   /** Marks finished work whose result may be empty (a conversation that yielded no memories). */
   hasMark(key: string): Promise<boolean>;
   putMark(key: string): Promise<void>;
@@ -32,6 +37,9 @@ export class MemoryEvaluationStore implements EvaluationStore {
   }
   async putMemories(memories: Memory[]) {
     for (const m of memories) this.memories.set(m.id, m);
+  }
+  async deleteMemories(ids: string[]) {
+    for (const id of ids) this.memories.delete(id);
   }
   async hasMark(key: string) {
     return this.marks.has(key);

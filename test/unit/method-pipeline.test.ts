@@ -279,6 +279,18 @@ describe('memories and persona', () => {
     expect(engine.calls).toHaveLength(2);
   });
 
+  it('a changed conversation is extracted again and its stale memories are replaced', async () => {
+    const store = new MemoryEvaluationStore();
+    const engine = new ScriptedEngine();
+    await extractMemories(engine, store, 'p1', [a.conversation], a.messages);
+    const before = await store.listMemories('p1');
+    const longer = conversation('c1', [['user', 'My sister Mia moved to Lisbon last month.'], ['assistant', 'That is a big change.'], ['user', 'I hate when people tell me to relax.'], ['assistant', 'Noted.'], ['user', 'Also my cat is ill.']]);
+    const r = await extractMemories(engine, store, 'p1', [longer.conversation], longer.messages);
+    expect(engine.calls).toHaveLength(2);
+    expect(r.memories).toHaveLength(2);
+    expect(r.memories.every((m) => m.sourceHash !== before[0].sourceHash)).toBe(true);
+  });
+
   it('chunks long history so every prompt fits the context window', async () => {
     const long = conversation('c3', Array.from({ length: 40 }, (_, i) => [i % 2 ? 'assistant' : 'user', `Message ${i}: ${'about my week and my family '.repeat(10)}`] as ['user' | 'assistant', string]));
     const engine = new ScriptedEngine({ info: { contextWindow: 1600 } });
