@@ -275,7 +275,7 @@ class AbortCriterion extends StoppingCriteria {
  * Decodes only the tokens since the last newline (as the library's TextStreamer does), so a
  * long answer costs linear, not quadratic, decoding work.
  */
-class TokenStreamer extends BaseStreamer {
+export class TokenStreamer extends BaseStreamer {
   readonly tokens: bigint[] = [];
   private settled = ''; // text up to the last newline
   private pending: bigint[] = []; // tokens after it
@@ -314,7 +314,9 @@ class TokenStreamer extends BaseStreamer {
   }
 
   private flush(final: boolean) {
-    const text = this.settled + this.tokenizer.decode(this.pending, { skip_special_tokens: true });
+    // The library's decode() rejects an empty list.
+    const tail = this.pending.length ? this.tokenizer.decode(this.pending, { skip_special_tokens: true }) : '';
+    const text = this.settled + tail;
     if (!final && text.endsWith('\uFFFD')) return;
     // Byte-level decoding only ever appends; the answer is exactly the streamed pieces.
     if (text.length > this.emitted.length) {

@@ -100,6 +100,14 @@ describe('TransformersEngine (Node)', () => {
     expect(result.text).toBe(deltas.join(''));
   });
 
+  it('returns an empty answer when aborted before the first token', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const result = await chat.chat({ messages, maxTokens: 5, signal: controller.signal, onToken: () => {} });
+    expect(result).toMatchObject({ text: '', finishReason: 'abort' });
+    expect(result.usage.completionTokens).toBe(0);
+  });
+
   it('rejects a non-integer seed', async () => {
     await expect(chat.chat({ messages, seed: 1.5 })).rejects.toThrow(/integer/);
   });
