@@ -63,7 +63,8 @@ function cli(args: string[], onStderr?: (text: string, kill: () => void) => void
 
 const completed = (s: OpenAIServer) => s.chatRequests().filter((r) => r.completionTokens !== undefined).length;
 
-describe('attune evaluate', () => {
+// Each test spawns the CLI a few times; on a loaded 2-core machine that takes a while.
+describe('attune evaluate', { timeout: 180_000 }, () => {
   it('judges PersonaEmp predictions, writes one line per candidate, prints the summary, and resumes with zero calls', async () => {
     server = await startOpenAIServer();
     const out = join(dir, 'results.jsonl');
