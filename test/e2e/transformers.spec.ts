@@ -110,3 +110,14 @@ for (const device of ['wasm', 'webgpu'] as const) {
     expect(outside).toEqual([]);
   });
 }
+
+test('ONNX Runtime wasm files are served by the app itself and never precached', async ({ request }) => {
+  for (const ext of ['mjs', 'wasm']) {
+    const response = await request.head(`/ort/ort-wasm-simd-threaded.asyncify.${ext}`);
+    expect(response.status()).toBe(200);
+    expect(response.headers()['content-type']).toBe(ext === 'wasm' ? 'application/wasm' : 'text/javascript');
+  }
+  const serviceWorker = await (await request.get('/sw.js')).text();
+  expect(serviceWorker).toContain('precacheAndRoute');
+  expect(serviceWorker).not.toMatch(/ort-wasm|\.wasm/);
+});
