@@ -183,8 +183,8 @@ async function deriveCriteria(ctx: RunContext, item: EvaluationItem, ranked: Mem
       await ctx.store.putCriteria(set);
       return { set };
     })();
+    // Kept for the whole run: a failure is not asked again by the next candidate of the case.
     ctx.inFlightCriteria.set(id, pending);
-    pending.finally(() => ctx.inFlightCriteria.delete(id)).catch(() => {});
   }
   return pending;
 }
@@ -373,8 +373,13 @@ export async function runEvaluation(o: RunOptions): Promise<RunResult> {
   const now = o.now ?? Date.now;
   const work = o.items.flatMap((item) => item.candidates.filter((c) => !o.skip?.(c)).map((candidate) => ({ item, candidate })));
   const perCandidate = 3 * (settings.mode === 'logprob' ? 1 : settings.k) + (settings.bystander ? 1 : 0);
+  // One worker's error (a dead server) stops the others too, instead of each failing in turn.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(o.signal?.reason);
+  if (o.signal?.aborted) onAbort();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
   const ctx: RunContext = {
-    engine: o.engine, store: o.store, settings, runId: o.runId, signal: o.signal,
+    engine: o.engine, store: o.store, settings, runId: o.runId, signal: stop.signal,
     count: memoCounter((t) => o.engine.countTokens(t)), now, inFlightCriteria: new Map(), usage: emptyUsage(),
     startedAt: now(), done: 0, total: work.length * perCandidate, onProgress: o.onProgress,
   };
@@ -382,15 +387,24 @@ export async function runEvaluation(o: RunOptions): Promise<RunResult> {
   const results: CandidateResult[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < work.length) {
-      o.signal?.throwIfAborted();
-      const { item, candidate } = work[next++];
-      const result = await evaluateCandidate(ctx, item, ranked.get(item)!, candidate);
-      results.push(result);
-      await o.onResult?.(result);
+    try {
+      while (next < work.length) {
+        stop.signal.throwIfAborted();
+        const { item, candidate } = work[next++];
+        const result = await evaluateCandidate(ctx, item, ranked.get(item)!, candidate);
+        results.push(result);
+        await o.onResult?.(result);
+      }
+    } catch (e) {
+      stop.abort(e);
+      throw e;
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 1, work.length || 1)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency ?? 1, work.length || 1)) }, worker));
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+  }
   // Report in input order whatever the concurrency.
   const order = new Map(work.map((w, i) => [w.candidate.id, i]));
   results.sort((a, b) => order.get(a.candidateId)! - order.get(b.candidateId)!);

@@ -250,6 +250,19 @@ describe('runEvaluation', () => {
     expect(Number.isInteger(j.score)).toBe(true);
   });
 
+  it('an engine error stops every concurrent worker and surfaces as the run\'s error', async () => {
+    let judgeCalls = 0;
+    const engine = new ScriptedEngine({
+      respond: async (req) => {
+        await new Promise((r) => setTimeout(r, 2));
+        if (stepOf(req.messages) === 'judge-fixed' && ++judgeCalls === 3) throw new Error('HTTP 500 from server');
+        return cannedAnswer(req.messages, req.seed);
+      },
+    });
+    await expect(runEvaluation({ engine, store: new MemoryEvaluationStore(), items: items(2, 3), settings: { k: 1, retries: 0 }, concurrency: 3 })).rejects.toThrow(/HTTP 500/);
+    expect(engine.calls.length).toBeLessThan(12);
+  });
+
   it('stops promptly when cancelled', async () => {
     const controller = new AbortController();
     controller.abort();
