@@ -171,19 +171,8 @@ export class ModelManager {
   }
 
   private async openaiEngine(): Promise<Engine> {
-    // The adapter is optional at build time: glob resolves to nothing when the file is absent.
-    const modules = import.meta.glob<Record<string, unknown>>('../llm/openai.ts');
-    const loadModule = modules['../llm/openai.ts'];
-    if (!loadModule) throw new EngineError('unknown', 'no OpenAI adapter in this build', { userMessage: 'This build of Attune has no OpenAI-compatible engine.' });
-    const mod = await loadModule();
-    const create = (mod.createOpenAIEngine ?? mod.OpenAIEngine) as unknown;
-    if (typeof create !== 'function') throw new EngineError('unknown', 'openai.ts exports no OpenAIEngine');
-    const options = { baseUrl: this.openai.baseUrl, apiKey: this.openai.apiKey || undefined };
-    try {
-      return new (create as new (o: typeof options) => Engine)(options);
-    } catch {
-      return (create as (o: typeof options) => Engine)(options);
-    }
+    const { OpenAIEngine } = await import('../llm/openai');
+    return new OpenAIEngine({ baseUrl: this.openai.baseUrl, apiKey: this.openai.apiKey || undefined });
   }
 
   /** Loads (downloading what is not cached) and makes the model current. */

@@ -30,7 +30,10 @@ export function splitFolderUrl(folderUrl: string, base: string): { localModelPat
   const parts = url.pathname.split('/').filter(Boolean);
   const model = parts.pop();
   if (!model) throw new EngineError('missing-files', `no model folder in ${folderUrl}`, { userMessage: 'The folder URL must name the model folder, e.g. https://example.org/models/my-model/.' });
-  return { localModelPath: `${url.origin}/${parts.map((p) => `${p}/`).join('')}`, model: decodeURIComponent(model), absolute: url.href };
+  const folder = `/${parts.map((p) => `${p}/`).join('')}`;
+  // Same-origin folders are given as a path, the form Transformers.js resolves like its own default.
+  const localModelPath = url.origin === new URL(base).origin ? folder : `${url.origin}${folder}`;
+  return { localModelPath, model: decodeURIComponent(model), absolute: url.href };
 }
 
 export interface PickedFile {

@@ -12,7 +12,7 @@ const MESSAGES = {
 async function addWebLLMModel(page: Page, name: string, folder: string) {
   await page.goto('/#/models');
   const form = page.getByRole('form', { name: 'Add a custom model' });
-  await form.getByLabel('Engine').selectOption('webllm');
+  await form.getByRole('combobox', { name: /^Engine/ }).selectOption('webllm');
   await form.getByLabel('Name').fill(name);
   await form.getByLabel('Model URL').fill(folder);
   await form.getByLabel('Model library URL (.wasm)').fill(`${folder}model-webgpu.wasm`);

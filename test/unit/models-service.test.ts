@@ -64,10 +64,11 @@ describe('model URLs', () => {
 
   it('splits a folder URL into Transformers.js localModelPath + model', () => {
     expect(splitFolderUrl('/test-assets/tiny-llama', base)).toEqual({
-      localModelPath: 'http://127.0.0.1:4179/test-assets/',
+      localModelPath: '/test-assets/',
       model: 'tiny-llama',
       absolute: 'http://127.0.0.1:4179/test-assets/tiny-llama/',
     });
+    expect(splitFolderUrl('https://models.example/m/x/', base).localModelPath).toBe('https://models.example/m/');
     expect(() => splitFolderUrl('/', base)).toThrow();
   });
 });

@@ -1,0 +1,160 @@
+// The Models screen for real: capability report on Chromium's SwiftShader WebGPU, a download
+// with progress from the local server (the generated tiny Transformers.js model as a custom
+// model), cancel, delete, side-loading a folder, then loading with the model host blocked.
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BrowserContext, Page } from '@playwright/test';
+import { expect, test } from './library-net';
+
+const TINY = resolve('test/.generated/tiny-llama');
+
+/** Holds each model-file response back until `release` is called, so progress and cancel can be seen. */
+async function holdModelFile(context: BrowserContext) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  await context.route('**/test-assets/tiny-llama/onnx/**', async (route) => {
+    await released;
+    await route.continue().catch(() => undefined); // the request may have been cancelled meanwhile
+  });
+  return { release: () => release(), unroute: () => context.unroute('**/test-assets/tiny-llama/onnx/**') };
+}
+
+async function addTiny(page: Page) {
+  const form = page.getByRole('form', { name: 'Add a custom model' });
+  await form.getByRole('combobox', { name: /^Engine/ }).selectOption('transformers');
+  await form.getByLabel('Name').fill('tiny');
+  await form.getByLabel('Folder URL').fill('/test-assets/tiny-llama/');
+  await form.getByRole('combobox', { name: /^Weights/ }).selectOption('fp32');
+  await form.getByRole('button', { name: 'Add model' }).click();
+  return page.locator('[data-custom="tiny"]');
+}
+
+test('capability report on this machine', async ({ page }) => {
+  await page.goto('/#/models');
+  const caps = page.getByTestId('capabilities');
+  // Chromium runs with --enable-unsafe-webgpu: SwiftShader, no shader-f16.
+  await expect(page.getByTestId('webgpu')).toHaveText('yes');
+  await expect(caps).toContainText(/swiftshader/i);
+  await expect(caps).toContainText('q4f32_1');
+  await expect(page.getByText('software (CPU) one')).toBeVisible();
+  await expect(page.getByTestId('suggestion')).toContainText('Transformers.js');
+  // Catalog rows show q4f32 builds with size and memory.
+  const row = page.locator('[data-model="Llama-3.2-1B-Instruct-q4f32_1-MLC"]');
+  await expect(row).toContainText('1.1 GB');
+  await expect(row).toContainText('no');
+  await expect(page.getByTestId('storage')).toContainText(/Used .* of .* this browser allows/);
+});
+
+test('download with progress, cancel, test, delete, side-load, then load with the model host blocked', async ({ page, context }) => {
+  await page.goto('/#/models');
+  const tiny = await addTiny(page);
+  await expect(tiny).toContainText('cached: no');
+
+  // Cancel a download held mid-way.
+  const hold = await holdModelFile(context);
+  await tiny.getByRole('button', { name: 'Download' }).click();
+  await expect(page.getByTestId('download')).toBeVisible();
+  await expect(page.getByTestId('current-status')).toContainText('Loading tiny');
+  await page.getByRole('button', { name: 'Cancel download' }).click();
+  await expect(page.getByTestId('current-status')).toHaveText('No model loaded.');
+  await expect(page.getByTestId('model-error')).toHaveCount(0);
+  await expect(tiny).toContainText('cached: no');
+  hold.release();
+  await hold.unroute();
+
+  // Download for real: progress is shown while the weights arrive, then the model is ready.
+  const slow = await holdModelFile(context);
+  await tiny.getByRole('button', { name: 'Download' }).click();
+  await expect(page.getByTestId('download')).toBeVisible();
+  await expect(page.getByTestId('download-percent')).toHaveText(/^\d+%$/);
+  slow.release();
+  await expect(page.getByTestId('current-status')).toContainText('Ready: tiny', { timeout: 60_000 });
+  await slow.unroute();
+  await expect(tiny).toContainText('cached: yes');
+
+  // One-line test: streams a reply and reports tokens/s.
+  await page.getByRole('button', { name: 'Test', exact: true }).click();
+  await expect(page.getByTestId('test-rate')).toHaveText(/\d+(\.\d)? tokens\/s/, { timeout: 60_000 });
+  await expect(page.getByTestId('test-output')).not.toBeEmpty();
+
+  // Delete from the cache: unloads and forgets the files.
+  await tiny.getByRole('button', { name: 'Delete from cache' }).click();
+  await expect(tiny).toContainText('cached: no');
+  await expect(page.getByTestId('current-status')).toHaveText('No model loaded.');
+
+  // Side-load the model's folder, as a teacher would from a USB stick.
+  await tiny.getByLabel('Side-load folder for tiny').setInputFiles(TINY);
+  await expect(page.getByText(/Copied \d+ files into the cache for tiny/)).toBeVisible();
+  await expect(tiny).toContainText('cached: yes');
+
+  // Block the model host entirely: the model must now come from the cache.
+  const blocked: string[] = [];
+  await context.route('**/test-assets/**', (route) => {
+    blocked.push(route.request().url());
+    return route.abort('internetdisconnected');
+  });
+  await tiny.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.getByTestId('current-status')).toContainText('Ready: tiny', { timeout: 60_000 });
+  expect(blocked).toEqual([]);
+  await page.getByRole('button', { name: 'Test', exact: true }).click();
+  await expect(page.getByTestId('test-rate')).toBeVisible({ timeout: 60_000 });
+});
+
+test('a side-loaded WebLLM folder lands where WebLLM itself looks for it', async ({ page }) => {
+  // A folder shaped like an MLC model (WebLLM cannot run it here, but its own cache lookup,
+  // hasModelInCache, must find every file after side-loading, and its delete must clear them).
+  const dir = join(mkdtempSync(join(tmpdir(), 'attune-mlc-')), 'Tiny-MLC');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'mlc-chat-config.json'), JSON.stringify({ tokenizer_files: ['tokenizer.json'], context_window_size: 1024 }));
+  writeFileSync(join(dir, 'tensor-cache.json'), JSON.stringify({ records: [{ dataPath: 'params_shard_0.bin', records: [] }, { dataPath: 'params_shard_1.bin', records: [] }] }));
+  writeFileSync(join(dir, 'tokenizer.json'), '{}');
+  writeFileSync(join(dir, 'params_shard_0.bin'), Buffer.alloc(1024, 1));
+  writeFileSync(join(dir, 'params_shard_1.bin'), Buffer.alloc(1024, 2));
+  writeFileSync(join(dir, 'Tiny-webgpu.wasm'), Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+
+  await page.goto('/#/models');
+  const form = page.getByRole('form', { name: 'Add a custom model' });
+  await form.getByRole('combobox', { name: /^Engine/ }).selectOption('webllm');
+  await form.getByLabel('Name').fill('tiny-mlc');
+  await form.getByLabel('Model URL').fill('/test-assets/Tiny-MLC');
+  await form.getByLabel('Model library URL (.wasm)').fill('/test-assets/Tiny-webgpu.wasm');
+  await form.getByRole('button', { name: 'Add model' }).click();
+  const row = page.locator('[data-custom="tiny-mlc"]');
+  await expect(row).toContainText('cached: no');
+
+  await row.getByLabel('Side-load folder for tiny-mlc').setInputFiles(dir);
+  await expect(page.getByText('Copied 6 files into the cache for tiny-mlc')).toBeVisible();
+  await expect(row).toContainText('cached: yes');
+  const keys = await page.evaluate(async () => {
+    const out: Record<string, string[]> = {};
+    for (const name of ['webllm/config', 'webllm/model', 'webllm/wasm']) {
+      out[name] = (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname).sort();
+    }
+    return out;
+  });
+  expect(keys).toEqual({
+    'webllm/config': ['/test-assets/Tiny-MLC/resolve/main/mlc-chat-config.json'],
+    'webllm/model': [
+      '/test-assets/Tiny-MLC/resolve/main/params_shard_0.bin',
+      '/test-assets/Tiny-MLC/resolve/main/params_shard_1.bin',
+      '/test-assets/Tiny-MLC/resolve/main/tensor-cache.json',
+      '/test-assets/Tiny-MLC/resolve/main/tokenizer.json',
+    ],
+    'webllm/wasm': ['/test-assets/Tiny-webgpu.wasm'],
+  });
+
+  await row.getByRole('button', { name: 'Delete from cache' }).click();
+  await expect(row).toContainText('cached: no');
+});
+
+test('a folder that is not a model is refused with the file it lacks', async ({ page }) => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'attune-notmodel-')), 'holiday-photos');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'beach.txt'), 'sand');
+  await page.goto('/#/models');
+  const tiny = await addTiny(page);
+  await tiny.getByLabel('Side-load folder for tiny').setInputFiles(dir);
+  await expect(page.getByTestId('model-error')).toContainText('has no config.json');
+  await expect(tiny).toContainText('cached: no');
+});
