@@ -316,7 +316,8 @@ export async function run(argv: string[]): Promise<number> {
     const casesById = new Map(withCandidates.map((c) => [c.id, c]));
     const lines = [...done];
     let lastProgress = 0;
-    await runEvaluation({
+    let cachedJudgments = 0;
+    const run = await runEvaluation({
       engine, store, items, settings: a.settings, concurrency: a.concurrency, signal: controller.signal,
       skip: (c) => doneIds.has(c.id),
       onProgress: (e) => {
@@ -328,8 +329,10 @@ export async function run(argv: string[]): Promise<number> {
         const line = toLine(r, casesById.get(r.caseId)!, engine.info.model, a.settings);
         appendFileSync(a.out, `${JSON.stringify(line)}\n`);
         lines.push(line);
+        cachedJudgments += r.cachedJudgments;
       },
     });
+    err(`This run: ${run.usage.calls} model calls (${run.usage.promptTokens} prompt + ${run.usage.completionTokens} completion tokens), ${cachedJudgments} judgments reused from ${store.path}, ${done.length} candidates already in ${a.out}`);
     const summary = summarize(lines.map((l) => l.aggregate));
     process.stdout.write(formatSummary(summary, agreementOf(lines)));
     return 0;

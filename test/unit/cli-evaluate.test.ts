@@ -71,7 +71,7 @@ describe('attune evaluate', { timeout: 180_000 }, () => {
     const args = ['--data', join(dir, 'sessions.json'), '--predictions', join(dir, 'predictions.json'), '--engine', 'openai',
       '--base-url', server.url, '--model', 'test-model', '--k', '2', '--out', out, '--quiet'];
     const first = await cli(args);
-    expect(first.stderr).toBe('');
+    expect(first.stderr).toMatch(/^This run: 14 model calls \(\d+ prompt \+ \d+ completion tokens\), 0 judgments reused/);
     expect(first.code).toBe(0);
     const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(2);
@@ -98,6 +98,7 @@ describe('attune evaluate', { timeout: 180_000 }, () => {
     const again = await cli(args);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/Resuming: 2 candidates/);
+    expect(again.stderr).toMatch(/This run: 0 model calls/);
     expect(completed(server)).toBe(calls);
     expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
     expect(again.stdout).toBe(first.stdout);
@@ -106,6 +107,7 @@ describe('attune evaluate', { timeout: 180_000 }, () => {
     rmSync(out);
     const rebuilt = await cli(args);
     expect(rebuilt.code).toBe(0);
+    expect(rebuilt.stderr).toMatch(/This run: 0 model calls \(0 prompt \+ 0 completion tokens\), 14 judgments reused/);
     expect(completed(server)).toBe(calls);
     expect(rebuilt.stdout).toBe(first.stdout);
   });
