@@ -6,6 +6,7 @@ import { EngineError } from '../../src/llm/errors.ts';
 import { runEvaluation } from '../../src/method/pipeline.ts';
 import { MemoryEvaluationStore } from '../../src/method/store.ts';
 import { items } from '../helpers/method-fixtures.ts';
+import { cannedAnswer } from '../helpers/canned.ts';
 
 let server: OpenAIServer | undefined;
 afterEach(async () => {
@@ -175,5 +176,17 @@ describe('several samples per request (n)', () => {
     expect(run.summary.failedJudgments).toBe(0);
     expect(server.chatRequests()).toHaveLength(3 + 2 * 4);
     expect(run.results[0].judgments.filter((j) => j.kind === 'expression')).toHaveLength(4);
+  });
+});
+
+describe('logprob mode', () => {
+  it('over HTTP: expected scores from the server\'s top log-probabilities', async () => {
+    server = await startOpenAIServer({ respond: (body) => (body.messages[0].content.includes('strict judge') ? '{"analysis":"fine","score":4}' : cannedAnswer(body.messages, body.seed)) });
+    const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
+    const run = await runEvaluation({ engine, store: new MemoryEvaluationStore(), items: items(1, 1), settings: { mode: 'logprob' } });
+    const dims = run.results[0].judgments.filter((j) => j.kind !== 'bystander');
+    // The server gives 4 → 0.7, 5 → 0.2, 3 → 0.1: 2.8 + 1.0 + 0.3 = 4.1.
+    expect(dims.map((j) => j.score)).toEqual([4.1, 4.1, 4.1].map((x) => expect.closeTo(x, 10)));
+    expect(dims.every((j) => !j.flags.includes('logprobs-unavailable'))).toBe(true);
   });
 });
