@@ -93,7 +93,8 @@ async function runJob(job: JobRequest, signal: AbortSignal): Promise<unknown> {
       let failures = 0;
       const started = performance.now();
       let tokens = 0;
-      if (run) await db.runs.update(run.id, { status: 'running', updatedAt: Date.now() });
+      // A resumed run counts again from zero: its stored work comes back from the cache at once.
+      if (run) await db.runs.update(run.id, { status: 'running', done: 0, updatedAt: Date.now() });
       try {
         const result = await runEvaluation({
           engine: e, store, items, settings: job.settings, runId: job.runId, signal,

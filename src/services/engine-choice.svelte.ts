@@ -3,7 +3,8 @@
 import type { ChatEngine } from '../llm/engine.ts';
 import { models } from './models.svelte.ts';
 
-const override = $state.raw<{ engine: ChatEngine | null; error: string | null }>({ engine: null, error: null });
+// Raw state (an engine is a class instance, never to be proxied): replaced whole, not mutated.
+let override = $state.raw<{ engine: ChatEngine | null; error: string | null }>({ engine: null, error: null });
 
 export function loadedEngine(): ChatEngine | null {
   return override.engine ?? models.chatEngine();
@@ -14,6 +15,5 @@ export function testEngineState(): { engine: ChatEngine | null; error: string | 
 }
 
 export function setTestEngine(engine: ChatEngine | null, error: string | null = null): void {
-  override.engine = engine;
-  override.error = error;
+  override = { engine, error };
 }

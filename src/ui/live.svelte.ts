@@ -1,15 +1,20 @@
 // Store queries that stay current: a Dexie liveQuery re-runs when the tables it read change.
 // `key` is read synchronously inside the effect, so a new key (another person) re-subscribes.
+// Values are raw (not deeply proxied): they are replaced whole on every change, which keeps
+// thousands of rows cheap and lets them be posted to a worker as they are.
 import { liveQuery } from 'dexie';
 
-export interface Live<T> {
-  value: T;
-  error: string | null;
-  loaded: boolean;
+export class Live<T> {
+  value = $state.raw<T>() as T;
+  error = $state<string | null>(null);
+  loaded = $state(false);
+  constructor(initial: T) {
+    this.value = initial;
+  }
 }
 
 export function live<K, T>(key: () => K, query: (key: K) => Promise<T>, initial: T): Live<T> {
-  const state = $state<Live<T>>({ value: initial, error: null, loaded: false });
+  const state = new Live<T>(initial);
   $effect(() => {
     const k = key();
     const subscription = liveQuery(() => query(k)).subscribe({

@@ -1,0 +1,50 @@
+import { expect, test, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { mkdirSync } from 'node:fs';
+import { buildScriptedEngine, openWithScriptedEngine } from './support/app.ts';
+
+test.beforeAll(() => {
+  buildScriptedEngine();
+  mkdirSync('test-results/screenshots', { recursive: true });
+});
+
+async function seriousViolations(page: Page) {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`);
+}
+
+test('each main screen passes an accessibility scan in both themes; screenshots saved', async ({ page }) => {
+  await openWithScriptedEngine(page);
+  // Give Evaluate and Batch real results to show.
+  await page.getByRole('link', { name: 'Evaluate' }).first().click();
+  await page.getByRole('button', { name: 'Run evaluation' }).click();
+  await expect(page.getByRole('status')).toHaveText('Done.', { timeout: 60_000 });
+  await page.getByRole('link', { name: 'Batch' }).first().click();
+  await page.getByRole('combobox', { name: 'Data set' }).selectOption({ index: 1 });
+  await page.getByRole('button', { name: 'Run batch' }).click();
+  await expect(page.getByRole('status')).toContainText('Finished', { timeout: 60_000 });
+
+  for (const theme of ['light', 'dark']) {
+    if ((await page.locator('html').getAttribute('data-theme')) !== theme) await page.getByRole('button', { name: /theme$/ }).click();
+    await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
+    for (const screen of ['library', 'person', 'evaluate', 'batch', 'models']) {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${screen}$`, 'i') }).click();
+      await expect(page.locator('main h2').first()).toBeVisible();
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: `test-results/screenshots/${screen}-${theme}.png`, fullPage: true });
+      expect(await seriousViolations(page), `${screen} (${theme})`).toEqual([]);
+    }
+  }
+
+  // The theme choice is remembered across a reload; the projector layout enlarges the text.
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  const before = await page.locator('html').evaluate((el) => getComputedStyle(el).fontSize);
+  await page.getByRole('button', { name: 'Projector' }).click();
+  const after = await page.locator('html').evaluate((el) => getComputedStyle(el).fontSize);
+  expect(parseFloat(after)).toBeGreaterThan(parseFloat(before));
+  await page.goto('/?test-engine=scripted#/evaluate');
+  await page.screenshot({ path: 'test-results/screenshots/evaluate-projector.png', fullPage: true });
+});

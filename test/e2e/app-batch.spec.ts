@@ -1,0 +1,65 @@
+import { expect, test, type Page } from '@playwright/test';
+import { buildScriptedEngine, openWithScriptedEngine } from './support/app.ts';
+
+test.beforeAll(buildScriptedEngine);
+
+async function startBatch(page: Page) {
+  await page.getByRole('link', { name: 'Batch' }).first().click();
+  await page.getByRole('combobox', { name: 'Data set' }).selectOption({ label: 'All cases (9)' });
+  await page.getByRole('button', { name: 'Run batch' }).click();
+}
+
+async function finalResults(page: Page) {
+  await expect(page.getByRole('status')).toContainText('Finished: 27 candidates', { timeout: 90_000 });
+  const overall = await page.getByTestId('overall-empathy').innerText();
+  const failures = await page.getByTestId('failures').innerText();
+  // Sort by candidate then read every reward: the table is virtualized, so scroll through it.
+  const rows = new Map<string, string>();
+  const list = page.getByRole('region', { name: 'Results, one row per candidate' });
+  for (let top = 0; top < 27 * 34; top += 200) {
+    await list.evaluate((el, t) => { el.scrollTop = t; }, top);
+    await page.waitForTimeout(50);
+    for (const row of await list.locator('.results-grid').all()) {
+      const cells = await row.locator('span').allInnerTexts();
+      rows.set(`${cells[0]}|${cells[1]}|${cells[2]}`, cells.slice(4).join(' '));
+    }
+  }
+  return { overall, failures, rows };
+}
+
+test('a batch run interrupted by closing the page resumes to the same results', async ({ browser }) => {
+  // Reference: the same run, never interrupted, in its own fresh profile.
+  const refContext = await browser.newContext();
+  const ref = await refContext.newPage();
+  await openWithScriptedEngine(ref);
+  await startBatch(ref);
+  const expected = await finalResults(ref);
+  expect(expected.rows.size).toBe(27);
+  await refContext.close();
+
+  const context = await browser.newContext();
+  let page = await context.newPage();
+  await openWithScriptedEngine(page, '&delay=60');
+  await startBatch(page);
+  const bar = page.locator('progress.batch-progress');
+  await expect.poll(async () => Number(await bar.getAttribute('value')), { timeout: 60_000 }).toBeGreaterThan(20);
+  await page.close();
+
+  page = await context.newPage();
+  await openWithScriptedEngine(page);
+  await page.getByRole('link', { name: 'Batch' }).first().click();
+  // With the same model loaded, the interrupted run resumes on its own.
+  const resumed = await finalResults(page);
+  expect(resumed.overall).toBe(expected.overall);
+  expect(resumed.failures).toBe(expected.failures);
+  expect([...resumed.rows.entries()].sort()).toEqual([...expected.rows.entries()].sort());
+  // Sorting by reward orders the rows (the default is descending; one click makes it ascending).
+  const list = page.getByRole('region', { name: 'Results, one row per candidate' });
+  await list.evaluate((el) => { el.scrollTop = 0; });
+  await page.getByRole('button', { name: /^Reward.*sorted descending/ }).click();
+  await expect(page.getByRole('button', { name: /^Reward.*sorted ascending/ })).toBeVisible();
+  const rewards = (await list.locator('.results-grid span:nth-child(10)').allInnerTexts()).map(Number);
+  expect(rewards.length).toBeGreaterThan(5);
+  expect(rewards).toEqual([...rewards].sort((a, b) => a - b));
+  await context.close();
+});
