@@ -81,3 +81,17 @@ test('a model library built for another engine version: the library-mismatch mes
   await expect(page.getByTestId('model-error')).toHaveText(/does not match this version of the engine/);
   await expectUsableAfterError(page, 'oldlib');
 });
+
+test('a browser without WebGPU: the report says so, offers Transformers.js, and WebLLM gives the no-WebGPU message', async ({ page }) => {
+  await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
+  const row = await addWebLLMModel(page, 'nogpu', '/test-assets/missing-model/');
+  await expect(page.getByTestId('webgpu')).toHaveText('no');
+  await expect(page.getByTestId('suggestion')).toContainText('Transformers.js');
+  await expect(page.getByTestId('suggestion')).toContainText(/slowly/);
+  // Catalog models cannot be started without WebGPU.
+  await expect(page.locator('[data-model="Llama-3.2-1B-Instruct-q4f32_1-MLC"]').getByRole('button', { name: 'Download' })).toBeDisabled();
+  await row.getByRole('button', { name: 'Download' }).click();
+  await expect(page.getByTestId('model-error')).toHaveAttribute('data-code', 'no-webgpu');
+  await expect(page.getByTestId('model-error')).toHaveText(/offers no WebGPU/);
+  await expectUsableAfterError(page, 'nogpu');
+});
