@@ -2,6 +2,7 @@
 // reload, and the data is still there; paste; rename, delete; backup and restore.
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from './library-net.ts';
 
 const SHAREGPT = 'test/fixtures/library/sharegpt-small.json';
@@ -125,4 +126,31 @@ test('backs up to a file and restores from it', async ({ page }, testInfo) => {
   await page.reload();
   await expect(personButton(page, PERSON)).toBeVisible();
   await expect(people(page).getByText('2 conversations · 5 messages')).toBeVisible();
+});
+
+test('the Library has no accessibility violations with a preview and a conversation open', async ({ page }) => {
+  await openLibrary(page);
+  await importShareGpt(page);
+  await personButton(page, PERSON).click();
+  await page.getByRole('list', { name: `Conversations of ${PERSON}` }).getByRole('button').first().click();
+  await page.getByLabel('Choose files to import').setInputFiles([
+    { name: 'sharegpt-small.json', mimeType: 'application/json', buffer: readFileSync(SHAREGPT) },
+    { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{') },
+  ]);
+  await expect(page.getByRole('region', { name: /Preview/ }).getByRole('alert')).toBeVisible();
+  const results = await new AxeBuilder({ page }).include('main').analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+});
+
+test('files dropped on the drop zone are previewed', async ({ page }) => {
+  await openLibrary(page);
+  const json = readFileSync(SHAREGPT, 'utf8');
+  const dataTransfer = await page.evaluateHandle((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'dropped.json', { type: 'application/json' }));
+    return dt;
+  }, json);
+  await page.getByRole('region', { name: 'Drop files here' }).dispatchEvent('drop', { dataTransfer });
+  const row = page.getByRole('region', { name: /Preview/ }).getByRole('row', { name: /dropped\.json/ });
+  await expect(row.getByRole('cell')).toHaveText(['sharegpt', '1', '2', '5', '0', '0', '0']);
 });
