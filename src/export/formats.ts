@@ -6,6 +6,7 @@ import { BYSTANDER_KEYS } from '../method/steps/bystander.ts';
 import { escapeHtml } from './escape.ts';
 import { groupedBarsSvg, type ChartData } from './chart.ts';
 import type { CandidateResult, ResultsReport } from './results.ts';
+import type { ResultLine } from '../cli/evaluate.ts';
 
 const round = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? null : Number(v.toFixed(digits)));
 
@@ -32,34 +33,46 @@ export function toCsv(report: ResultsReport): string {
   return `\uFEFF${Papa.unparse({ fields: [...CSV_COLUMNS], data: rows }, { newline: '\r\n' })}\r\n`;
 }
 
-/** One candidate per line, the shape `attune evaluate` prints. */
-export function jsonlRecord(r: CandidateResult, lambda: number) {
+/**
+ * One candidate per line, in the line shape `attune evaluate` writes (ResultLine), so files
+ * from the app and the CLI can be read by the same tools. Every judgment here is a stored one,
+ * so `tokens.calls` is 0 and all of them count as cached.
+ */
+export function jsonlRecord(r: CandidateResult, report: ResultsReport): ResultLine {
+  const s = report.settings;
+  const first = r.judgments[0];
+  const scores: ResultLine['scores'] = {};
+  const criteria: ResultLine['criteria'] = {};
+  for (const d of DIMENSIONS) {
+    const js = r.judgments.filter((j) => j.kind === d);
+    scores[d] = {
+      trials: js.map((j) => ({ trial: j.trial, seed: j.seed, status: j.status, score: j.score ?? null, analysis: j.analysis, error: j.error })),
+      ...r.aggregate.dimensions[d],
+    };
+    const items = js.find((j) => j.criteria?.length)?.criteria;
+    criteria[d] = items ? { items, renormalized: r.criteriaRenormalized?.[d] ?? false } : null;
+  }
+  const by = r.judgments.find((j) => j.kind === 'bystander');
+  const usage = r.judgments.reduce((u, j) => ({ prompt: u.prompt + j.usage.promptTokens, completion: u.completion + j.usage.completionTokens }), { prompt: 0, completion: 0 });
   return {
-    person_id: r.personId,
-    person: r.personName,
-    case_id: r.caseId,
-    category: r.category,
-    query: r.query,
-    candidate_id: r.candidateId,
-    candidate: r.candidateName,
-    label: r.label,
-    scores: Object.fromEntries(DIMENSIONS.map((d) => [d, round(r.aggregate.dimensions[d].score)])),
-    bystander: round(r.aggregate.bystander),
-    bystander_subscores: r.subscores,
-    empathy: round(r.aggregate.empathy),
-    reward: round(r.aggregate.reward),
-    lambda,
-    failures: r.aggregate.failures,
-    judgments: r.judgments.map((j) => ({
-      kind: j.kind, trial: j.trial, status: j.status, score: j.score ?? null, subscores: j.subscores ?? null,
-      analysis: j.analysis ?? null, error: j.error ?? null, raw: j.status === 'failed' ? j.raw : undefined,
-      flags: j.flags, model: j.model, mode: j.mode,
-    })),
+    caseId: r.caseId, candidateId: r.candidateId, personId: r.personId, name: r.candidateName, label: r.label,
+    query: r.query, category: r.category,
+    model: s?.model ?? first?.model ?? '', mode: s?.mode ?? first?.mode ?? 'fixed', k: s?.k ?? Math.max(1, ...r.judgments.map((j) => j.trial + 1)),
+    lambda: report.lambda, seed: s?.seed ?? first?.seed ?? 0,
+    scores, criteria,
+    bystander: { status: by?.status ?? 'not run', subscores: by?.subscores ?? null, b: r.aggregate.bystander, error: by?.error },
+    empathy: r.aggregate.empathy,
+    reward: r.aggregate.reward,
+    failures: r.judgments.filter((j) => j.status === 'failed').map((j) => ({ kind: j.kind, trial: j.trial, error: j.error, raw: j.raw, attempts: j.attempts })),
+    flags: [...new Set(r.judgments.flatMap((j) => j.flags))],
+    truncation: [...new Set(r.judgments.flatMap((j) => (j.truncation ? [j.truncation] : [])))],
+    tokens: { ...usage, calls: 0, cachedJudgments: r.judgments.length },
+    aggregate: r.aggregate,
   };
 }
 
 export function toJsonl(report: ResultsReport): string {
-  return report.results.map((r) => JSON.stringify(jsonlRecord(r, report.lambda))).join('\n') + '\n';
+  return report.results.map((r) => JSON.stringify(jsonlRecord(r, report))).join('\n') + '\n';
 }
 
 export function toJson(report: ResultsReport): string {

@@ -1,7 +1,8 @@
 // Results as the screens and every export see them: per candidate, the method's aggregate of
 // its judgments (no value where a judge failed, failures counted), plus the data-set summary
 // and, where candidates carry human labels, agreement. Pure: no DOM, no store.
-import { DIMENSIONS, type Candidate, type Case, type Dimension, type Judgment, type Person, type RunSettings } from '../domain/records.ts';
+import { DIMENSIONS, type Candidate, type Case, type CriteriaSet, type Dimension, type Judgment, type Person, type RunSettings } from '../domain/records.ts';
+import { stableStringify } from '../lib/hash.ts';
 import {
   aggregateCandidate, pairwiseAccuracy, spearman, summarize, DEFAULT_LAMBDA,
   type CandidateAggregate, type CandidateScores, type DatasetSummary,
@@ -23,6 +24,8 @@ export interface CandidateResult {
   subscores: Record<string, number> | null;
   /** Every judgment behind the numbers, failures included, in kind/trial order. */
   judgments: Judgment[];
+  /** Per dimension, whether the fixed criteria's weights had to be rescaled (when known). */
+  criteriaRenormalized?: Partial<Record<Dimension, boolean>>;
 }
 
 export interface Agreement {
@@ -75,6 +78,8 @@ export interface BuildInput {
   cases: Case[];
   candidates: Candidate[];
   judgments: Judgment[];
+  /** Stored criteria sets, to report whether weights were rescaled. */
+  criteria?: CriteriaSet[];
   lambda?: number;
   settings?: RunSettings;
   now?: number;
@@ -84,6 +89,7 @@ export function buildResults(input: BuildInput): ResultsReport {
   const lambda = input.lambda ?? input.settings?.lambda ?? DEFAULT_LAMBDA;
   const people = new Map(input.people.map((p) => [p.id, p]));
   const cases = new Map(input.cases.map((c) => [c.id, c]));
+  const sets = input.criteria ?? [];
   const byCandidate = new Map<string, Judgment[]>();
   for (const j of input.judgments) byCandidate.set(j.candidateId, [...(byCandidate.get(j.candidateId) ?? []), j]);
 
@@ -94,6 +100,12 @@ export function buildResults(input: BuildInput): ResultsReport {
     const judgments = (byCandidate.get(cand.id) ?? []).sort((a, b) =>
       KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.trial - b.trial);
     const { scores, subscores } = candidateScores(judgments);
+    const criteriaRenormalized: Partial<Record<Dimension, boolean>> = {};
+    for (const d of DIMENSIONS) {
+      const used = judgments.find((j) => j.kind === d && j.criteria?.length)?.criteria;
+      const set = used && sets.find((x) => x.caseId === c.id && x.dimension === d && stableStringify(x.items) === stableStringify(used));
+      if (set) criteriaRenormalized[d] = set.renormalized;
+    }
     results.push({
       personId: c.personId,
       personName: people.get(c.personId)?.name ?? c.personId,
@@ -108,6 +120,7 @@ export function buildResults(input: BuildInput): ResultsReport {
       aggregate: aggregateCandidate(scores, lambda),
       subscores,
       judgments,
+      criteriaRenormalized,
     });
   }
   return {

@@ -62,8 +62,12 @@ describe('exports', () => {
     const r = await sampleReport();
     const lines = toJsonl(r).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(r.results.length);
-    expect(lines[1].failures).toBe(1);
-    expect(lines[1].judgments.find((j: { kind: string }) => j.kind === 'bystander').raw).toContain('not json');
+    expect(lines[1].failures).toHaveLength(1);
+    expect(lines[1].failures[0]).toMatchObject({ kind: 'bystander', raw: expect.stringContaining('not json') });
+    expect(lines[1].bystander).toMatchObject({ status: 'failed', b: null });
+    expect(lines[0].scores.resonation).toMatchObject({ score: 0.4, nOk: 1, nFailed: 0 });
+    expect(lines[0].scores.resonation.trials[0]).toMatchObject({ status: 'ok', score: 2 });
+    expect(lines[0].reward).toBeCloseTo(0.3);
     expect(JSON.parse(toJson(r)).results).toHaveLength(r.results.length);
   });
 
