@@ -35,6 +35,17 @@ test('the manifest makes the app installable, with 192, 512 and maskable PNG ico
   expect(found).toEqual(expect.arrayContaining(['192x192 any', '512x512 any', '512x512 maskable']));
 });
 
+test('Chromium reports the app as installable', async ({ page, context }) => {
+  await page.goto('/');
+  await waitForServiceWorkerControl(page);
+  const cdp = await context.newCDPSession(page);
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  // Playwright's contexts are incognito, which Chromium reports on its own; nothing else may show.
+  expect(installabilityErrors.map((e) => e.errorId).filter((id) => id !== 'in-incognito')).toEqual([]);
+  const { errors } = await cdp.send('Page.getAppManifest');
+  expect(errors).toEqual([]);
+});
+
 test('the service worker precaches the app shell and never model weights or wasm', async ({ page }) => {
   await page.goto('/');
   await waitForServiceWorkerControl(page);
