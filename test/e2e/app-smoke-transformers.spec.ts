@@ -25,6 +25,8 @@ test('evaluating with the tiny random model shows failures as failures', async (
   await page.getByRole('link', { name: 'Evaluate' }).first().click();
   await expect(page.getByText('Model: tiny')).toBeVisible();
   await page.getByRole('spinbutton', { name: 'Trials (k)' }).fill('1');
+  // Gibberish never parses: one attempt per step is enough to show the failures.
+  await page.getByRole('spinbutton', { name: 'Retries after an unreadable answer' }).fill('0');
   // Judge just one candidate to keep this quick: remove two of the three.
   for (let i = 0; i < 2; i++) await page.getByRole('button', { name: /^Remove candidate/ }).first().click();
   await expect(page.getByRole('heading', { name: 'Candidates (1)' })).toBeVisible();

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { fireEvent, render } from '@testing-library/svelte';
+import { tick } from 'svelte';
+import Harness from './VirtualListHarness.svelte';
+import Chart from '../../src/ui/components/Chart.svelte';
+
+// jsdom has no layout and no ResizeObserver; the list's height binding only needs it to exist.
+globalThis.ResizeObserver ??= class {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+} as unknown as typeof ResizeObserver;
+
+describe('VirtualList', () => {
+  it('keeps only the rows near the viewport in the DOM, for thousands of rows', async () => {
+    const items = Array.from({ length: 5000 }, (_, i) => `row ${i}`);
+    const { container, getByRole } = render(Harness, { items });
+    const region = getByRole('region', { name: 'Rows' });
+    // jsdom does no layout: give the box the height CSS would.
+    Object.defineProperty(region, 'clientHeight', { value: 200, configurable: true });
+    const rendered = () => [...container.querySelectorAll('[data-index]')].map((el) => Number(el.getAttribute('data-index')));
+    expect(rendered().length).toBeLessThan(60);
+    expect(rendered()[0]).toBe(0);
+    expect(container.querySelector('[role="list"]')!.getAttribute('style')).toContain(`height: ${5000 * 20}px`);
+
+    region.scrollTop = 20 * 3000;
+    await fireEvent.scroll(region);
+    await tick();
+    const after = rendered();
+    expect(after).toContain(3000);
+    expect(after).not.toContain(0);
+    expect(after.length).toBeLessThan(60);
+    const item = container.querySelector('[data-index="3000"]')!.closest('[role="listitem"]')!;
+    expect(item.getAttribute('aria-posinset')).toBe('3001');
+    expect(item.getAttribute('aria-setsize')).toBe('5000');
+  });
+});
+
+describe('Chart', () => {
+  it('renders bars per candidate with an escaped text alternative and a table of the numbers', () => {
+    const { container } = render(Chart, {
+      id: 't',
+      data: {
+        title: 'Scores',
+        groups: ['Resonation', 'Reward'],
+        series: [
+          { name: '<b>generic</b>', values: [0.6, -0.1] },
+          { name: 'personalized', values: [0.9, null] },
+        ],
+      },
+    });
+    const svg = container.querySelector('svg[role="img"]')!;
+    expect(svg.getAttribute('aria-labelledby')).toBe('t-title t-desc');
+    expect(svg.querySelectorAll('rect > title')).toHaveLength(3);
+    expect(container.querySelector('svg b')).toBeNull();
+    expect(svg.querySelector('desc')!.textContent).toContain('<b>generic</b>: Resonation 0.60, Reward -0.10');
+    expect(svg.querySelector('desc')!.textContent).toContain('Reward no value');
+    const cells = [...container.querySelectorAll('tbody td')].map((td) => td.textContent);
+    expect(cells).toEqual(['0.60', '-0.10', '0.90', 'failed']);
+  });
+});
