@@ -267,14 +267,14 @@ export class ModelManager {
   }
 
   /** Copies a picked folder's files into the engine's cache so the model loads offline. */
-  async sideloadFolder(model: CustomModel, files: File[]): Promise<number> {
+  async sideloadFolder(model: CustomModel, files: File[], remember = true): Promise<number> {
     this.error = null;
     this.busy = `Copying files into ${model.modelId}`;
     try {
       const picked = files.map((f) => Object.assign(f, { path: f.webkitRelativePath || f.name }));
       const plan = sideloadPlan(picked, model, location.href);
       await sideload(plan, (done, total) => (this.busy = `Copying files into ${model.modelId}: ${Math.round((done / total) * 100)}%`));
-      if (!this.customModels.some((m) => m.modelId === model.modelId)) this.addCustom(model);
+      if (remember && !this.customModels.some((m) => m.modelId === model.modelId)) this.addCustom(model);
       return plan.length;
     } catch (e) {
       this.error = shown(e);
@@ -283,6 +283,16 @@ export class ModelManager {
       this.busy = null;
       await this.refresh().catch(() => undefined);
     }
+  }
+
+  /** Side-loads a catalog model's folder under the URLs of WebLLM's own record for it. */
+  async sideloadCatalog(modelId: string, files: File[]): Promise<number> {
+    const record = (await this.webllmAppConfig()).model_list.find((r) => r.model_id === modelId);
+    if (!record) {
+      this.error = shown(new EngineError('missing-files', `no WebLLM record for ${modelId}`));
+      return 0;
+    }
+    return this.sideloadFolder({ engine: 'webllm', modelId, modelUrl: record.model, modelLibUrl: record.model_lib }, files, false);
   }
 
   async persist(): Promise<void> {

@@ -117,16 +117,15 @@ export async function webllmIsCached(modelId: string, appConfig: AppConfig): Pro
 
 export async function webllmDelete(modelId: string, appConfig: AppConfig): Promise<void> {
   const { deleteModelAllInfoInCache } = await import('@mlc-ai/web-llm');
-  // deleteModelAllInfoInCache reads tensor-cache.json to find the shards; with none cached
-  // there is nothing to delete, which is not an error.
-  await deleteModelAllInfoInCache(modelId, appConfig).catch(async () => {
-    const record = appConfig.model_list.find((r) => r.model_id === modelId);
-    if (!record) return;
-    const root = webllmFileBase(record.model, location.href);
-    await deleteByPrefix(WEBLLM_CACHES.model, root);
-    await deleteByPrefix(WEBLLM_CACHES.config, root);
-    await (await caches.open(WEBLLM_CACHES.wasm)).delete(record.model_lib);
-  });
+  const record = appConfig.model_list.find((r) => r.model_id === modelId);
+  // WebLLM's own delete needs tensor-cache.json to find the shards (it fails without one) and
+  // leaves that manifest behind; sweeping the model's URL prefix afterwards removes the rest.
+  await deleteModelAllInfoInCache(modelId, appConfig).catch(() => undefined);
+  if (!record) return;
+  const root = webllmFileBase(record.model, location.href);
+  await deleteByPrefix(WEBLLM_CACHES.model, root);
+  await deleteByPrefix(WEBLLM_CACHES.config, root);
+  await (await caches.open(WEBLLM_CACHES.wasm)).delete(new URL(record.model_lib, location.href).href);
 }
 
 async function deleteByPrefix(cacheName: string, prefix: string): Promise<number> {

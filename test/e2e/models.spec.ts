@@ -30,6 +30,29 @@ async function addTiny(page: Page) {
   return page.locator('[data-custom="tiny"]');
 }
 
+/** A folder shaped like an MLC model as downloaded: config, shard list, tokenizer, shards, model library. */
+function fakeMlcFolder(name: string): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'attune-mlc-')), name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'mlc-chat-config.json'), JSON.stringify({ tokenizer_files: ['tokenizer.json'], context_window_size: 1024 }));
+  writeFileSync(join(dir, 'tensor-cache.json'), JSON.stringify({ records: [{ dataPath: 'params_shard_0.bin', records: [] }, { dataPath: 'params_shard_1.bin', records: [] }] }));
+  writeFileSync(join(dir, 'tokenizer.json'), '{}');
+  writeFileSync(join(dir, 'params_shard_0.bin'), Buffer.alloc(1024, 1));
+  writeFileSync(join(dir, 'params_shard_1.bin'), Buffer.alloc(1024, 2));
+  writeFileSync(join(dir, 'Tiny-webgpu.wasm'), Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+  return dir;
+}
+
+async function cacheKeys(page: Page) {
+  return page.evaluate(async () => {
+    const out: Record<string, string[]> = {};
+    for (const name of ['webllm/config', 'webllm/model', 'webllm/wasm']) {
+      out[name] = (await (await caches.open(name)).keys()).map((r) => r.url).sort();
+    }
+    return out;
+  });
+}
+
 test('capability report on this machine', async ({ page }) => {
   await page.goto('/#/models');
   const caps = page.getByTestId('capabilities');
@@ -104,14 +127,7 @@ test('download with progress, cancel, test, delete, side-load, then load with th
 test('a side-loaded WebLLM folder lands where WebLLM itself looks for it', async ({ page }) => {
   // A folder shaped like an MLC model (WebLLM cannot run it here, but its own cache lookup,
   // hasModelInCache, must find every file after side-loading, and its delete must clear them).
-  const dir = join(mkdtempSync(join(tmpdir(), 'attune-mlc-')), 'Tiny-MLC');
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'mlc-chat-config.json'), JSON.stringify({ tokenizer_files: ['tokenizer.json'], context_window_size: 1024 }));
-  writeFileSync(join(dir, 'tensor-cache.json'), JSON.stringify({ records: [{ dataPath: 'params_shard_0.bin', records: [] }, { dataPath: 'params_shard_1.bin', records: [] }] }));
-  writeFileSync(join(dir, 'tokenizer.json'), '{}');
-  writeFileSync(join(dir, 'params_shard_0.bin'), Buffer.alloc(1024, 1));
-  writeFileSync(join(dir, 'params_shard_1.bin'), Buffer.alloc(1024, 2));
-  writeFileSync(join(dir, 'Tiny-webgpu.wasm'), Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+  const dir = fakeMlcFolder('Tiny-MLC');
 
   await page.goto('/#/models');
   const form = page.getByRole('form', { name: 'Add a custom model' });
@@ -126,13 +142,7 @@ test('a side-loaded WebLLM folder lands where WebLLM itself looks for it', async
   await row.getByLabel('Side-load folder for tiny-mlc').setInputFiles(dir);
   await expect(page.getByText('Copied 6 files into the cache for tiny-mlc')).toBeVisible();
   await expect(row).toContainText('cached: yes');
-  const keys = await page.evaluate(async () => {
-    const out: Record<string, string[]> = {};
-    for (const name of ['webllm/config', 'webllm/model', 'webllm/wasm']) {
-      out[name] = (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname).sort();
-    }
-    return out;
-  });
+  const keys = Object.fromEntries(Object.entries(await cacheKeys(page)).map(([k, urls]) => [k, urls.map((u) => new URL(u).pathname)]));
   expect(keys).toEqual({
     'webllm/config': ['/test-assets/Tiny-MLC/resolve/main/mlc-chat-config.json'],
     'webllm/model': [
@@ -157,4 +167,25 @@ test('a folder that is not a model is refused with the file it lacks', async ({ 
   await tiny.getByLabel('Side-load folder for tiny').setInputFiles(dir);
   await expect(page.getByTestId('model-error')).toContainText('has no config.json');
   await expect(tiny).toContainText('cached: no');
+});
+
+test('side-loading a catalog model puts it under the catalog URLs, with no request to their host', async ({ page, requestLog }) => {
+  const id = 'Llama-3.2-1B-Instruct-q4f32_1-MLC';
+  await page.goto('/#/models');
+  const row = page.locator(`[data-model="${id}"]`);
+  await expect(row.locator('td').nth(4)).toHaveText('no');
+  await row.getByLabel(`Side-load folder for ${id}`).setInputFiles(fakeMlcFolder(id));
+  await expect(page.getByText(`Copied 6 files into the cache for ${id}`)).toBeVisible();
+  await expect(row.locator('td').nth(4)).toHaveText('yes');
+  const keys = await cacheKeys(page);
+  expect(keys['webllm/config']).toEqual([`https://huggingface.co/mlc-ai/${id}/resolve/main/mlc-chat-config.json`]);
+  expect(keys['webllm/model']).toHaveLength(4);
+  expect(keys['webllm/wasm']).toEqual([expect.stringMatching(/^https:\/\/raw\.githubusercontent\.com\/mlc-ai\/binary-mlc-llm-libs\/.*Llama-3\.2-1B-Instruct-q4f32_1.*\.wasm$/)]);
+  // A catalog model is not turned into a custom one.
+  await expect(page.locator(`[data-custom="${id}"]`)).toHaveCount(0);
+
+  await row.getByRole('button', { name: 'Delete' }).click();
+  await expect(row.locator('td').nth(4)).toHaveText('no');
+  expect(await cacheKeys(page)).toEqual({ 'webllm/config': [], 'webllm/model': [], 'webllm/wasm': [] });
+  expect(requestLog.filter((u) => u.hostname !== '127.0.0.1')).toEqual([]);
 });
