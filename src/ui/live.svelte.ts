@@ -13,10 +13,26 @@ export class Live<T> {
   }
 }
 
-export function live<K, T>(key: () => K, query: (key: K) => Promise<T>, initial: T): Live<T> {
+/** With `live: false` the query runs once per key, not again on every change of its tables. */
+export function live<K, T>(key: () => K, query: (key: K) => Promise<T>, initial: T, options: { live?: boolean } = {}): Live<T> {
   const state = new Live<T>(initial);
   $effect(() => {
     const k = key();
+    if (options.live === false) {
+      let current = true;
+      query(k).then(
+        (v) => {
+          if (!current) return;
+          state.value = v;
+          state.error = null;
+          state.loaded = true;
+        },
+        (e) => current && (state.error = e instanceof Error ? e.message : String(e)),
+      );
+      return () => {
+        current = false;
+      };
+    }
     const subscription = liveQuery(() => query(k)).subscribe({
       next: (v) => {
         state.value = v;

@@ -11,6 +11,7 @@ async function startBatch(page: Page) {
 
 async function finalResults(page: Page) {
   await expect(page.getByRole('status')).toContainText('Finished: 27 candidates', { timeout: 90_000 });
+  await expect(page.getByText('Summary (27 candidates judged)')).toBeVisible();
   const overall = await page.getByTestId('overall-empathy').innerText();
   const failures = await page.getByTestId('failures').innerText();
   // Sort by candidate then read every reward: the table is virtualized, so scroll through it.
