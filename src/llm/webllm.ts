@@ -201,9 +201,10 @@ export class WebLLMEngine implements Engine {
   }
 }
 
-class WebLLMChatEngine implements ChatEngine {
+/** The loaded model. Needs only the part of WebWorkerMLCEngine it calls. */
+export class WebLLMChatEngine implements ChatEngine {
   constructor(
-    private engine: WebWorkerMLCEngine,
+    private engine: Pick<WebWorkerMLCEngine, 'chat' | 'interruptGenerate'>,
     readonly info: EngineInfo,
   ) {}
 

@@ -3,7 +3,7 @@
 // for the real adapter and worker in Chromium.
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
-import { buildAppConfig, collectStream, contextWindowOf, toLoadError, toLoadProgress, toUsage, toWebLLMRequest } from '../../src/llm/webllm';
+import { WebLLMChatEngine, buildAppConfig, collectStream, contextWindowOf, toLoadError, toLoadProgress, toUsage, toWebLLMRequest } from '../../src/llm/webllm';
 
 function chunk(content: string | null, extra: Partial<ChatCompletionChunk> & { finish?: string; lp?: number } = {}): ChatCompletionChunk {
   return {
@@ -95,5 +95,63 @@ describe('WebLLM load helpers', () => {
     expect(contextWindowOf(config.model_list.find((r) => r.model_id === 'Qwen3-4B-q4f16_1-MLC'))).toBe(4096);
     expect(contextWindowOf(undefined)).toBe(4096);
     expect(config.model_list.length).toBeGreaterThan(50);
+  });
+});
+
+describe('WebLLMChatEngine over a stand-in for WebWorkerMLCEngine', () => {
+  const info = { kind: 'webllm' as const, model: 'm', contextWindow: 4096, constrainedJson: true, logprobs: true };
+
+  /** Streams one chunk per tick until interruptGenerate is called, then ends with finish_reason "abort", as WebLLM does. */
+  function standIn() {
+    let interrupted = false;
+    const calls = { interrupts: 0, requests: [] as unknown[] };
+    const engine = {
+      interruptGenerate: async () => {
+        calls.interrupts++;
+        interrupted = true;
+      },
+      chat: {
+        completions: {
+          create: async (body: unknown) => {
+            calls.requests.push(body);
+            return (async function* () {
+              for (let i = 0; i < 100 && !interrupted; i++) {
+                await new Promise((r) => setTimeout(r, 1));
+                yield chunk(`t${i}`);
+              }
+              yield chunk('', { finish: interrupted ? 'abort' : 'stop' });
+            })();
+          },
+        },
+      },
+    };
+    return { engine: engine as unknown as ConstructorParameters<typeof WebLLMChatEngine>[0], calls };
+  }
+
+  it('calls interruptGenerate on abort and returns what was generated', async () => {
+    const { engine, calls } = standIn();
+    const chat = new WebLLMChatEngine(engine, info);
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const result = await chat.chat({
+      messages: [{ role: 'user', content: 'x' }],
+      signal: controller.signal,
+      onToken: (d) => {
+        seen.push(d);
+        if (seen.length === 2) controller.abort();
+      },
+    });
+    expect(calls.interrupts).toBe(1);
+    expect(result.finishReason).toBe('abort');
+    expect(result.text).toBe(seen.join(''));
+    expect(seen.length).toBeLessThan(10);
+    expect(calls.requests[0]).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('maps a failure inside WebLLM to an EngineError', async () => {
+    const engine = { interruptGenerate: async () => {}, chat: { completions: { create: async () => { throw new Error('Device was lost.'); } } } };
+    const chat = new WebLLMChatEngine(engine as unknown as ConstructorParameters<typeof WebLLMChatEngine>[0], info);
+    await expect(chat.chat({ messages: [] })).rejects.toMatchObject({ code: 'device-lost' });
+    expect(await chat.countTokens('abcdef')).toBe(2);
   });
 });
