@@ -63,6 +63,13 @@ function ensureWorker(): Worker {
   return worker;
 }
 
+/** Starts the worker ahead of need (when the browser is idle), so a first run starts at once. */
+export function prepareWorker(): void {
+  const start = () => void ensureWorker();
+  if ('requestIdleCallback' in globalThis) requestIdleCallback(start, { timeout: 2000 });
+  else setTimeout(start, 200);
+}
+
 /** Makes sure the worker borrows the engine that is loaded now (or none). */
 function lendEngine(w: Worker): void {
   const engine = loadedEngine();
