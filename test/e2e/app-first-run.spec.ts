@@ -36,6 +36,15 @@ test('first run: demo people, model choice, a scored reply and its chart', async
   // The scores are in the store: a reload shows the same results without running again.
   await page.reload();
   await expect(page.locator('table.results-table tbody tr').first().locator('td').nth(5)).toHaveText(reward);
+  // The demo people can be removed (with all their data) and restored.
+  await page.getByRole('button', { name: 'Remove the demo people' }).click();
+  await expect(page.getByRole('button', { name: 'Restore the demo people' })).toBeVisible();
+  await page.goto('/#/person');
+  await expect(page.getByText('No people yet.')).toBeVisible();
+  await page.reload();
+  await expect(page.getByText('No people yet.')).toBeVisible();
+  await page.getByRole('button', { name: 'Restore the demo people' }).click();
+  await expect(page.getByRole('navigation', { name: 'People' }).getByRole('link', { name: 'Maya Okafor' })).toBeVisible();
   expect(foreign).toEqual([]);
 });
 
