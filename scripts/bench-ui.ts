@@ -41,6 +41,29 @@ async function blockNetwork(page: Page): Promise<string[]> {
   return blocked;
 }
 
+/** Runs the batch form as set and reports the long tasks seen from the click to the end. */
+async function measureRun(page: Page) {
+  const started = await page.evaluate(() => {
+    (window as unknown as { __longTasks: unknown[] }).__longTasks = [];
+    return performance.now();
+  });
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Run batch' }).click();
+  await page.locator('progress.batch-progress').waitFor();
+  await page.locator('progress.batch-progress').waitFor({ state: 'detached', timeout: 300_000 });
+  await page.getByRole('status').filter({ hasText: 'Finished' }).waitFor({ timeout: 300_000 });
+  const seconds = (Date.now() - t0) / 1000;
+  // Entries are delivered late: one that began before the click belongs to start-up, not the run.
+  const entries = (await page.evaluate(() => (window as unknown as { __longTasks: { at: number; ms: number }[] }).__longTasks))
+    .filter((e) => e.at >= started);
+  return {
+    seconds,
+    longest: entries.length ? Math.round(Math.max(...entries.map((e) => e.ms))) : 0,
+    count: entries.length,
+    at: entries.map((e) => `${Math.round(e.at - started)} ms: ${Math.round(e.ms)} ms long`),
+  };
+}
+
 async function main() {
   execSync('npx vite build --logLevel warn', { stdio: 'inherit' });
   buildScriptedEngine();
@@ -81,17 +104,10 @@ async function main() {
     await page.getByRole('button', { name: 'Use the scripted test engine' }).click();
     await page.getByText('Test engine in use').waitFor();
     await page.getByRole('combobox', { name: 'Data set' }).selectOption({ index: 0 });
-    // Only what happens during the run counts, not the page's start-up.
-    const started = await page.evaluate(() => {
-      (window as unknown as { __longTasks: unknown[] }).__longTasks = [];
-      return performance.now();
-    });
-    const t0 = Date.now();
-    await page.getByRole('button', { name: 'Run batch' }).click();
-    await page.getByRole('status').filter({ hasText: 'Finished' }).waitFor({ timeout: 300_000 });
-    const seconds = (Date.now() - t0) / 1000;
-    const entries = await page.evaluate(() => (window as unknown as { __longTasks: { at: number; ms: number }[] }).__longTasks);
-    const tasks = entries.map((e) => e.ms);
+    const first = await measureRun(page);
+    // The same batch again with another seed: real judging again, with the page's code warm.
+    await page.getByRole('spinbutton', { name: 'Seed' }).fill('7');
+    const second = await measureRun(page);
     await context.close();
 
     console.log(JSON.stringify({
@@ -100,10 +116,11 @@ async function main() {
       coldStartToInteractiveMs: Math.round(starts[2]),
       coldStartRunsMs: starts.map(Math.round),
       coldStartTargetMs: 1500,
-      batchRun: { candidates: 27, seconds },
-      longestMainThreadTaskMs: tasks.length ? Math.round(Math.max(...tasks)) : 0,
-      longTasksOver50Ms: tasks.length,
-      longTasksAtMsAfterStart: entries.map((e) => `${Math.round(e.at - started)} ms: ${Math.round(e.ms)} ms long`),
+      batchRun: { candidates: 27, seconds: first.seconds },
+      longestMainThreadTaskMs: first.longest,
+      longTasksOver50Ms: first.count,
+      longTasksAtMsAfterStart: first.at,
+      secondBatchRun: { seconds: second.seconds, longestMainThreadTaskMs: second.longest, longTasksOver50Ms: second.count },
       longestTaskTargetMs: 50,
       note: 'longtask entries exist only for tasks over 50 ms; 0 means none was observed',
     }, null, 2));
