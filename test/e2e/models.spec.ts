@@ -189,3 +189,31 @@ test('side-loading a catalog model puts it under the catalog URLs, with no reque
   expect(await cacheKeys(page)).toEqual({ 'webllm/config': [], 'webllm/model': [], 'webllm/wasm': [] });
   expect(requestLog.filter((u) => u.hostname !== '127.0.0.1')).toEqual([]);
 });
+
+test('a cached Transformers.js model loads and answers with the network off', async ({ page, context }) => {
+  await page.goto('/#/models');
+  // First visit online: the service worker takes control and the engine fetches its files.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  const tiny = await addTiny(page);
+  await tiny.getByRole('button', { name: 'Download' }).click();
+  await expect(page.getByTestId('current-status')).toContainText('Ready: tiny', { timeout: 60_000 });
+
+  // Then no network at all: the shell, ONNX Runtime's wasm and the model come from caches.
+  // Every request that reaches the network (the page's, its workers', the service worker's)
+  // is refused and logged; setOffline alone does not cover dedicated workers.
+  const reachedNetwork: string[] = [];
+  await context.route('**/*', (route) => {
+    reachedNetwork.push(route.request().url());
+    return route.abort('internetdisconnected');
+  });
+  await context.setOffline(true);
+  await page.reload();
+  const again = page.locator('[data-custom="tiny"]');
+  await expect(again).toContainText('cached: yes');
+  await again.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.getByTestId('current-status')).toContainText('Ready: tiny', { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Test', exact: true }).click();
+  await expect(page.getByTestId('test-rate')).toHaveText(/\d+(\.\d)? tokens\/s/, { timeout: 60_000 });
+  expect(reachedNetwork).toEqual([]);
+  await context.setOffline(false);
+});
