@@ -11,11 +11,12 @@ import { parseFiles } from '../import/index.ts';
 import { OpenAIEngine, type JsonMode } from '../llm/openai.ts';
 import { EngineError } from '../llm/errors.ts';
 import {
-  pairwiseAccuracy, spearman, summarize, type CandidateAggregate, type DatasetSummary, type MeanWithCounts,
+  pairwiseAccuracy, spearman, summarize, type DatasetSummary, type MeanWithCounts,
 } from '../method/aggregate.ts';
 import { DEFAULT_SETTINGS, runEvaluation, type CandidateResult, type EvaluationItem, type EvaluationSettings, type JudgeMode } from '../method/pipeline.ts';
 import { extractMemories, inferPersona, recentTurns } from '../method/profile.ts';
 import { latestPersona } from '../method/store.ts';
+import { resultLine, type ResultLine, type ResultLineInput } from '../method/result-line.ts';
 import { JsonlEvaluationStore } from './jsonl-store.ts';
 
 const help = `Usage: attune evaluate --data FILE [--predictions FILE] --engine openai --base-url URL --model NAME --out results.jsonl [options]
@@ -122,62 +123,19 @@ function parse(argv: string[]): Args | 'help' {
   };
 }
 
-/** One output line: everything about one candidate's evaluation. */
-export interface ResultLine {
-  caseId: string;
-  candidateId: string;
-  personId: string;
-  name?: string;
-  label: number | null;
-  query: string;
-  category: string;
-  model: string;
-  mode: JudgeMode;
-  k: number;
-  lambda: number;
-  seed: number;
-  scores: Record<string, { trials: { trial: number; seed: number; status: string; score: number | null; analysis?: string; error?: string }[]; score: number | null; meanRaw: number | null; nOk: number; nFailed: number }>;
-  criteria: Record<string, { items: { name: string; weight: number; description: string }[]; renormalized: boolean } | null>;
-  bystander: { status: string; subscores: Record<string, number> | null; b: number | null; error?: string };
-  empathy: number | null;
-  reward: number | null;
-  failures: { kind: string; trial: number; error?: string; raw: string; attempts: number }[];
-  flags: string[];
-  truncation: string[];
-  tokens: { prompt: number; completion: number; calls: number; cachedJudgments: number };
-  aggregate: CandidateAggregate;
-}
-
 function toLine(r: CandidateResult, c: Case, model: string, s: Args['settings']): ResultLine {
-  const scores: ResultLine['scores'] = {};
-  const criteria: ResultLine['criteria'] = {};
+  const criteria: ResultLineInput['criteria'] = {};
   for (const d of DIMENSIONS) {
-    const a = r.aggregate.dimensions[d];
-    scores[d] = {
-      trials: r.judgments.filter((j) => j.kind === d).map((j) => ({
-        trial: j.trial, seed: j.seed, status: j.status, score: j.score ?? null, analysis: j.analysis, error: j.error,
-      })),
-      ...a,
-    };
     const set = r.criteria[d];
-    criteria[d] = set ? { items: set.items, renormalized: set.renormalized } : null;
+    if (set) criteria[d] = { items: set.items, renormalized: set.renormalized };
   }
-  const by = r.judgments.find((j) => j.kind === 'bystander');
-  const usage = r.judgments.reduce((u, j) => ({ prompt: u.prompt + j.usage.promptTokens, completion: u.completion + j.usage.completionTokens }), { prompt: 0, completion: 0 });
-  return {
-    caseId: r.caseId, candidateId: r.candidateId, personId: r.candidate.personId, name: r.candidate.name, label: r.candidate.label,
-    query: c.query, category: c.category, model, mode: s.mode, k: s.k, lambda: s.lambda, seed: s.seed,
-    scores, criteria,
-    bystander: { status: by?.status ?? 'not run', subscores: by?.subscores ?? null, b: r.aggregate.bystander, error: by?.error },
-    empathy: r.aggregate.empathy,
-    reward: r.aggregate.reward,
-    failures: r.judgments.filter((j) => j.status === 'failed').map((j) => ({ kind: j.kind, trial: j.trial, error: j.error, raw: j.raw, attempts: j.attempts })),
-    flags: [...new Set(r.judgments.flatMap((j) => j.flags))],
-    truncation: [...new Set(r.judgments.flatMap((j) => (j.truncation ? [j.truncation] : [])))],
-    // Tokens the judgments cost when they were made (cached ones included), and calls made now.
-    tokens: { ...usage, calls: r.usage.calls, cachedJudgments: r.cachedJudgments },
-    aggregate: r.aggregate,
-  };
+  return resultLine({
+    caseId: r.caseId, candidateId: r.candidateId, personId: r.candidate.personId, name: r.candidate.name,
+    label: r.candidate.label, query: c.query, category: c.category,
+    settings: { model, mode: s.mode, k: s.k, lambda: s.lambda, seed: s.seed },
+    judgments: r.judgments, criteria, aggregate: r.aggregate,
+    calls: r.usage.calls, cachedJudgments: r.cachedJudgments,
+  });
 }
 
 /** Lines already in --out; a torn last line is dropped from the file. */

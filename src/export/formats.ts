@@ -6,7 +6,7 @@ import { BYSTANDER_KEYS } from '../method/steps/bystander.ts';
 import { escapeHtml } from './escape.ts';
 import { groupedBarsSvg, type ChartData } from './chart.ts';
 import type { CandidateResult, ResultsReport } from './results.ts';
-import type { ResultLine } from '../cli/evaluate.ts';
+import { resultLine, type ResultLine, type ResultLineInput } from '../method/result-line.ts';
 
 const round = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? null : Number(v.toFixed(digits)));
 
@@ -41,34 +41,24 @@ export function toCsv(report: ResultsReport): string {
 export function jsonlRecord(r: CandidateResult, report: ResultsReport): ResultLine {
   const s = report.settings;
   const first = r.judgments[0];
-  const scores: ResultLine['scores'] = {};
-  const criteria: ResultLine['criteria'] = {};
+  const criteria: ResultLineInput['criteria'] = {};
   for (const d of DIMENSIONS) {
-    const js = r.judgments.filter((j) => j.kind === d);
-    scores[d] = {
-      trials: js.map((j) => ({ trial: j.trial, seed: j.seed, status: j.status, score: j.score ?? null, analysis: j.analysis, error: j.error })),
-      ...r.aggregate.dimensions[d],
-    };
-    const items = js.find((j) => j.criteria?.length)?.criteria;
-    criteria[d] = items ? { items, renormalized: r.criteriaRenormalized?.[d] ?? false } : null;
+    const items = r.judgments.find((j) => j.kind === d && j.criteria?.length)?.criteria;
+    if (items) criteria[d] = { items, renormalized: r.criteriaRenormalized?.[d] ?? false };
   }
-  const by = r.judgments.find((j) => j.kind === 'bystander');
-  const usage = r.judgments.reduce((u, j) => ({ prompt: u.prompt + j.usage.promptTokens, completion: u.completion + j.usage.completionTokens }), { prompt: 0, completion: 0 });
-  return {
+  return resultLine({
     caseId: r.caseId, candidateId: r.candidateId, personId: r.personId, name: r.candidateName, label: r.label,
     query: r.query, category: r.category,
-    model: s?.model ?? first?.model ?? '', mode: s?.mode ?? first?.mode ?? 'fixed', k: s?.k ?? Math.max(1, ...r.judgments.map((j) => j.trial + 1)),
-    lambda: report.lambda, seed: s?.seed ?? first?.seed ?? 0,
-    scores, criteria,
-    bystander: { status: by?.status ?? 'not run', subscores: by?.subscores ?? null, b: r.aggregate.bystander, error: by?.error },
-    empathy: r.aggregate.empathy,
-    reward: r.aggregate.reward,
-    failures: r.judgments.filter((j) => j.status === 'failed').map((j) => ({ kind: j.kind, trial: j.trial, error: j.error, raw: j.raw, attempts: j.attempts })),
-    flags: [...new Set(r.judgments.flatMap((j) => j.flags))],
-    truncation: [...new Set(r.judgments.flatMap((j) => (j.truncation ? [j.truncation] : [])))],
-    tokens: { ...usage, calls: 0, cachedJudgments: r.judgments.length },
-    aggregate: r.aggregate,
-  };
+    settings: {
+      model: s?.model ?? first?.model ?? '',
+      mode: s?.mode ?? first?.mode ?? 'fixed',
+      k: s?.k ?? Math.max(1, ...r.judgments.map((j) => j.trial + 1)),
+      lambda: report.lambda,
+      seed: s?.seed ?? first?.seed ?? 0,
+    },
+    judgments: r.judgments, criteria, aggregate: r.aggregate,
+    calls: 0, cachedJudgments: r.judgments.length,
+  });
 }
 
 export function toJsonl(report: ResultsReport): string {
