@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { addTinyModel } from './support/tiny-model';
 
 // The real Transformers.js adapter with the tiny random-weight model: its answers are gibberish,
 // so the judge steps must end as visible failures (with the raw text), never as scores.
@@ -12,13 +13,8 @@ test('evaluating with the tiny random model shows failures as failures', async (
     return route.abort();
   });
   await page.goto('/#/models');
-  const form = page.getByRole('form', { name: 'Add a custom model' });
-  await form.getByRole('combobox', { name: /^Engine/ }).selectOption('transformers');
-  await form.getByLabel('Name').fill('tiny');
-  await form.getByLabel('Folder URL').fill('/test-assets/tiny-llama/');
-  await form.getByRole('combobox', { name: /^Weights/ }).selectOption('fp32');
-  await form.getByRole('button', { name: 'Add model' }).click();
-  await page.locator('[data-custom="tiny"]').getByRole('button', { name: /Download|Load/ }).click();
+  const tiny = await addTinyModel(page);
+  await tiny.getByRole('button', { name: /Download|Load/ }).click();
   await expect(page.getByTestId('current-status')).toContainText('tiny', { timeout: 120_000 });
   await expect(page.getByTestId('current-status')).not.toContainText('Loading', { timeout: 120_000 });
 

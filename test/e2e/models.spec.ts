@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
 import { expect, test } from './library-net';
+import { addTinyModel } from './support/tiny-model';
 
 const TINY = resolve('test/.generated/tiny-llama');
 
@@ -18,16 +19,6 @@ async function holdModelFile(context: BrowserContext) {
     await route.continue().catch(() => undefined); // the request may have been cancelled meanwhile
   });
   return { release: () => release(), unroute: () => context.unroute('**/test-assets/tiny-llama/onnx/**') };
-}
-
-async function addTiny(page: Page) {
-  const form = page.getByRole('form', { name: 'Add a custom model' });
-  await form.getByRole('combobox', { name: /^Engine/ }).selectOption('transformers');
-  await form.getByLabel('Name').fill('tiny');
-  await form.getByLabel('Folder URL').fill('/test-assets/tiny-llama/');
-  await form.getByRole('combobox', { name: /^Weights/ }).selectOption('fp32');
-  await form.getByRole('button', { name: 'Add model' }).click();
-  return page.locator('[data-custom="tiny"]');
 }
 
 /** A folder shaped like an MLC model as downloaded: config, shard list, tokenizer, shards, model library. */
@@ -71,7 +62,7 @@ test('capability report on this machine', async ({ page }) => {
 
 test('download with progress, cancel, test, delete, side-load, then load with the model host blocked', async ({ page, context }) => {
   await page.goto('/#/models');
-  const tiny = await addTiny(page);
+  const tiny = await addTinyModel(page);
   await expect(tiny).toContainText('cached: no');
 
   // Cancel a download held mid-way.
@@ -163,7 +154,7 @@ test('a folder that is not a model is refused with the file it lacks', async ({ 
   mkdirSync(dir);
   writeFileSync(join(dir, 'beach.txt'), 'sand');
   await page.goto('/#/models');
-  const tiny = await addTiny(page);
+  const tiny = await addTinyModel(page);
   await tiny.getByLabel('Side-load folder for tiny').setInputFiles(dir);
   await expect(page.getByTestId('model-error')).toContainText('has no config.json');
   await expect(tiny).toContainText('cached: no');
@@ -194,7 +185,7 @@ test('a cached Transformers.js model loads and answers with the network off', as
   await page.goto('/#/models');
   // First visit online: the service worker takes control and the engine fetches its files.
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-  const tiny = await addTiny(page);
+  const tiny = await addTinyModel(page);
   await tiny.getByRole('button', { name: 'Download' }).click();
   await expect(page.getByTestId('current-status')).toContainText('Ready: tiny', { timeout: 60_000 });
 
