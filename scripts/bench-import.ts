@@ -1,9 +1,16 @@
 // `npm run bench:import`: writes a synthetic ChatGPT export of about 100 MB (thousands of
-// conversations with edited and regenerated branches) to a temp dir, then, in a fresh child
-// process so that generating it does not count, measures parse (src/import) and store
-// (AttuneDB.applyImport on fake-indexeddb) and prints one JSON object.
+// conversations with edited and regenerated branches) to a temp dir, then measures parse + store
+// two ways and prints one JSON object:
+//  - node: in a fresh child process (so generating the file does not count), src/import's parser
+//    and AttuneDB.applyImport on fake-indexeddb (much slower than a browser's IndexedDB);
+//  - browser: the product's own path in headless Chromium against a production build served by
+//    scripts/serve.js on 127.0.0.1: the file is chosen on the Library screen (parsed in the import
+//    worker), then "Import" writes it to real IndexedDB; memory is the Chromium processes' summed
+//    PSS (and RSS), sampled from /proc.
 // Options: --mb N (size, default 100), --zip (measure the export as a downloaded .zip),
-// --keep (leave the file), --no-store (parse only).
+// --keep (leave the file), --no-store (parse only, node mode), --mode node|browser|both (default
+// both), --dist DIR (an existing production build; default: build into a temp dir),
+// --port N (default $E2E_PORT or 4191).
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { strToU8, zipSync } from 'fflate';
@@ -28,17 +35,27 @@ if (args[0] === '--measure') {
     writeFileSync(measured, zipSync({ 'conversations.json': readFileSync(file), 'user.json': strToU8('{"id":"user-bench"}') }));
     rmSync(file);
   }
-  const child = spawnSync(process.execPath, [
+  const mode = option('--mode') ?? 'both';
+  if (!['node', 'browser', 'both'].includes(mode)) throw new Error(`--mode must be node, browser or both, not "${mode}"`);
+  const child = mode === 'browser' ? null : spawnSync(process.execPath, [
     ...process.execArgv, fileURLToPath(import.meta.url), '--measure', measured, String(jsonBytes),
     ...(args.includes('--no-store') ? ['--no-store'] : []),
   ], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
-  if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
-  if (child.status !== 0) {
+  if (child && child.status !== 0) {
     process.stderr.write(child.stderr);
     process.exit(child.status ?? 1);
   }
-  const result = JSON.parse(child.stdout);
-  process.stdout.write(`${JSON.stringify({ ...result, generated: { ...generated, file: args.includes('--keep') ? measured : undefined } }, null, 2)}\n`);
+  const node = child ? JSON.parse(child.stdout) : undefined;
+  const { measureInBrowser } = await import('./bench-import-browser.ts');
+  const browser = mode === 'node' ? undefined
+    : await measureInBrowser(measured, jsonBytes, { dist: option('--dist'), port: Number(option('--port') ?? process.env.E2E_PORT ?? 4191) });
+  if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+  process.stdout.write(`${JSON.stringify({
+    node,
+    browser,
+    targets: { seconds: 10, peakOverFileSize: 3 },
+    generated: { ...generated, file: args.includes('--keep') ? measured : undefined },
+  }, null, 2)}\n`);
 }
 
 /** Deterministic pseudo-random numbers, so every run benchmarks the same file. */
@@ -141,7 +158,7 @@ async function measure(file: string, jsonBytes: number, store: boolean) {
     parseSeconds: round(parseSeconds), parseMbPerSecond: round(mb / parseSeconds),
     parseCpuSeconds: round((parseCpu.user + parseCpu.system) / 1e6),
     storeSeconds: storeSeconds === null ? null : round(storeSeconds),
-    store: store ? 'AttuneDB.applyImport on fake-indexeddb (Node); the browser uses real IndexedDB' : 'skipped (--no-store)',
+    store: store ? 'Node: AttuneDB.applyImport on fake-indexeddb (not what the app uses; see browser)' : 'skipped (--no-store)',
     peakRssMb: round(peakRssMb), baselineRssMb: round(baselineRss / 1024 ** 2),
     peakRssOverFileSize: round(peakRssMb / mb),
     parsePeakRssMb: round(parsePeakRssMb),
