@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Candidate, Case, Conversation, Memory, Message, Person, Persona } from '../../src/domain/records.ts';
 import { parseFiles, parsePastedText, type ImportBundle, type InputFile } from '../../src/import/index.ts';
 import { locateSyntaxError, scanJson } from '../../src/import/json.ts';
+import { summarize } from '../../src/import/preview.ts';
 import { stripThink } from '../../src/method/text.ts';
 
 const dir = new URL('../fixtures/import/', import.meta.url);
@@ -251,5 +252,29 @@ describe('content ids', () => {
       const digest = Buffer.from(await crypto.subtle.digest('SHA-256', bytes)).toString('hex');
       expect(sha256Bytes(bytes)).toBe(digest);
     }
+  });
+});
+
+describe('preview summary (what the import worker sends the page instead of the records)', () => {
+  it('groups counts, formats and notes by file, totals them, and passes issues through', async () => {
+    const csv = 'query,response\n"I lost my job today.","That is a real shock."\n';
+    const { bundles, issues } = await parseFiles([
+      fixture('chat.txt'),
+      { name: 'plain.csv', bytes: new TextEncoder().encode(csv) },
+      { name: 'broken.json', bytes: new TextEncoder().encode('[{"conversations": [') },
+    ]);
+    const preview = summarize(bundles, issues);
+    expect(preview.bundleCount).toBe(bundles.length);
+    expect(preview.files.map((f) => f.file)).toEqual(['chat.txt', 'plain.csv']);
+    expect(preview.files[0]).toMatchObject({ formats: ['plaintext'], counts: { people: 1, conversations: 1, messages: 4 } });
+    expect(preview.files[1].notes).toContain('no category column: every case is set to ES (emotional support)');
+    expect(preview.total.messages).toBe(bundles.reduce((n, b) => n + b.messages.length, 0));
+    expect(preview.total.cases).toBe(1);
+    expect(preview.issues).toHaveLength(1);
+    expect(preview.issues[0].file).toBe('broken.json');
+  });
+
+  it('with nothing parsed there is nothing to import', () => {
+    expect(summarize([], [])).toMatchObject({ files: [], issues: [], bundleCount: 0, total: { people: 0, messages: 0 } });
   });
 });
