@@ -1,7 +1,8 @@
 // Browser mode of `npm run bench:import`: the product's import path in headless Chromium, with
 // real IndexedDB, against a production build served by scripts/serve.js on 127.0.0.1.
-// The file is chosen on the Library screen (read, then parsed in workers/import.worker.ts, the
-// preview rendered), then "Import" runs AttuneDB.applyImport. Both phases are timed in the page,
+// The file is chosen on the Library screen (read, then parsed in workers/import.worker.ts, which
+// keeps the records and sends back only the preview), then "Import" has that worker run
+// AttuneDB.applyImport. Both phases are timed in the page,
 // from the input's change event / the button's click to the moment the preview / the "Added …"
 // status is in the DOM. Memory: the summed PSS (and RSS, which counts shared pages once per
 // process) of every Chromium process, read from /proc every 100 ms.
@@ -127,16 +128,16 @@ export async function measureInBrowser(file: string, jsonBytes: number, options:
     const storeSeconds = (marks.addedShown - marks.importClicked) / 1000;
     const mb = jsonBytes / MB;
     return {
-      store: 'Chromium: Library screen → import worker → AttuneDB.applyImport on real IndexedDB',
+      store: 'Chromium: Library screen → import worker (parses, keeps the records, runs AttuneDB.applyImport) → real IndexedDB',
       chromium: browser.version(),
       file: file.split('/').pop(),
       mb: round(mb),
       fileMb: round(statSync(file).size / MB),
       seconds: round(parseSeconds + storeSeconds),
       parseSeconds: round(parseSeconds),
-      parsePhase: 'change event → preview in the DOM: File.arrayBuffer, worker parse, result cloned back, preview rendered',
+      parsePhase: 'change event → preview in the DOM: File.arrayBuffer, worker parse, preview summary sent back and rendered',
       storeSeconds: round(storeSeconds),
-      storePhase: 'Import click → "Added …" status in the DOM: applyImport (validation + one rw transaction)',
+      storePhase: 'Import click → "Added …" status in the DOM: applyImport in the worker (validation + one rw transaction)',
       memory: 'sum over Chromium processes from /proc/<pid>/smaps_rollup, sampled every 100 ms (peak PSS and peak RSS sum are each the maximum over samples)',
       baselinePssMb: round(baseline.pss / MB),
       peakPssMb: round(peak.pss / MB),
