@@ -29,14 +29,7 @@ export interface ResultLine {
   aggregate: CandidateAggregate;
 }
 
-export interface ResultLineInput {
-  caseId: string;
-  candidateId: string;
-  personId: string;
-  name?: string;
-  label: number | null;
-  query: string;
-  category: string;
+export interface ResultLineInput extends Pick<ResultLine, 'caseId' | 'candidateId' | 'personId' | 'name' | 'label' | 'query' | 'category'> {
   settings: { model: string; mode: JudgeMode; k: number; lambda: number; seed: number };
   judgments: Judgment[];
   criteria: Partial<Record<Dimension, { items: Criterion[]; renormalized: boolean }>>;
