@@ -1,0 +1,35 @@
+// What the Person screen writes: hand-edited persona versions and memories. Records are built
+// here so the screen only displays state; the store validates each one against its schema.
+import { db } from '../store/db.ts';
+import { contentId } from '../lib/hash.ts';
+import type { Memory, Persona } from '../domain/records.ts';
+
+/** Saves an edit as a new persona version above the highest stored one; older versions stay. */
+export async function savePersonaVersion(personId: string, edit: { profile: string; topics: string; isDeep: boolean; gateReason: string }): Promise<Persona> {
+  const latest = (await db.personas.where('personId').equals(personId).sortBy('version')).at(-1);
+  const version = (latest?.version ?? 0) + 1;
+  const topics = edit.topics.split(',').map((t) => t.trim()).filter(Boolean);
+  const body = { personId, version, profile: edit.profile, topics, isDeep: edit.isDeep, gateReason: edit.gateReason };
+  const record: Persona = { id: await contentId('persona', body), ...body, origin: 'manual', createdAt: Date.now() };
+  await db.personas.put(record);
+  return record;
+}
+
+/**
+ * Adds a memory, or updates `old` in place keeping its id, evidence and origin. A new memory's id
+ * includes the time, so two identical hand-written facts stay two memories.
+ */
+export async function saveMemory(personId: string, edit: { label: string; value: string }, old?: Memory): Promise<Memory> {
+  const now = Date.now();
+  const record: Memory = {
+    id: old?.id ?? (await contentId('mem', { personId, label: edit.label, value: edit.value, manual: now })),
+    personId, label: edit.label.trim(), value: edit.value.trim(),
+    evidence: old?.evidence ?? [], origin: old ? old.origin : 'manual', sourceHash: old?.sourceHash, updatedAt: now,
+  };
+  await db.memories.put(record);
+  return record;
+}
+
+export function deleteMemory(id: string): Promise<void> {
+  return db.memories.delete(id);
+}
