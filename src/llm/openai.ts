@@ -10,6 +10,7 @@
 //   one token per four characters (stated as an estimate, never as a count).
 import type { ChatChoice, ChatEngine, ChatRequest, ChatResult, Engine, EngineInfo, LoadOptions, TokenLogprob, Usage } from './engine.ts';
 import { EngineError, toEngineError } from './errors.ts';
+import { estimateTokens } from '../method/text.ts';
 
 export type JsonMode = 'auto' | 'json_schema' | 'json_object' | 'off';
 
@@ -276,8 +277,8 @@ export class OpenAIChatEngine implements ChatEngine {
 
   private usage(wire: { prompt_tokens?: number; completion_tokens?: number } | undefined, request: ChatRequest, text: string, started: number, firstTokenAt: number | undefined): Usage {
     // Servers that report no usage get the chars/4 estimate.
-    const promptTokens = wire?.prompt_tokens ?? request.messages.reduce((s, m) => s + Math.ceil(m.content.length / 4), 0);
-    const completionTokens = wire?.completion_tokens ?? Math.ceil(text.length / 4);
+    const promptTokens = wire?.prompt_tokens ?? request.messages.reduce((s, m) => s + estimateTokens(m.content), 0);
+    const completionTokens = wire?.completion_tokens ?? estimateTokens(text);
     const end = Date.now();
     const decodeMs = end - (firstTokenAt ?? started);
     return {
@@ -306,7 +307,7 @@ export class OpenAIChatEngine implements ChatEngine {
         if (this.tokenizeAvailable === undefined) this.tokenizeAvailable = false;
       }
     }
-    return Math.ceil(text.length / 4);
+    return estimateTokens(text);
   }
 
   /** Whether countTokens uses the server's tokenizer (true) or the estimate (false); undefined before the first count. */
