@@ -11,7 +11,7 @@ import { parseFiles } from '../import/index.ts';
 import { OpenAIEngine, type JsonMode } from '../llm/openai.ts';
 import { EngineError } from '../llm/errors.ts';
 import {
-  pairwiseAccuracy, spearman, summarize, type DatasetSummary, type MeanWithCounts,
+  labelAgreement, summarize, type DatasetSummary, type LabelAgreement, type MeanWithCounts,
 } from '../method/aggregate.ts';
 import { DEFAULT_SETTINGS, runEvaluation, type CandidateResult, type EvaluationItem, type EvaluationSettings, type JudgeMode } from '../method/pipeline.ts';
 import { extractMemories, inferPersona, recentTurns } from '../method/profile.ts';
@@ -175,7 +175,7 @@ function merge(bundles: ImportBundle[]) {
 const fmt = (x: number | null, digits = 4) => (x === null ? 'n/a' : x.toFixed(digits));
 const counted = (m: MeanWithCounts, digits = 4) => `${fmt(m.mean, digits)}  (n_ok ${m.nOk}, n_failed ${m.nMissing})`;
 
-export function formatSummary(s: DatasetSummary, agreement?: { accuracy: number | null; pairs: number; spearman: number | null; n: number }): string {
+export function formatSummary(s: DatasetSummary, agreement?: LabelAgreement): string {
   const lines = [
     `Candidates: ${s.candidates}`,
     ...DIMENSIONS.map((d) => `  ${d.padEnd(11)} mean (1-5): ${counted(s.dimensionMeans[d], 3)}`),
@@ -191,11 +191,10 @@ export function formatSummary(s: DatasetSummary, agreement?: { accuracy: number 
   return `${lines.join('\n')}\n`;
 }
 
-export function agreementOf(lines: ResultLine[]) {
-  const labelled = lines.filter((l) => l.label !== null && l.reward !== null);
+export function agreementOf(lines: ResultLine[]): LabelAgreement | undefined {
   if (!lines.some((l) => l.label !== null)) return undefined;
-  const pa = pairwiseAccuracy(labelled.map((l) => ({ group: l.caseId, label: l.label!, score: l.reward! })));
-  return { ...pa, spearman: spearman(labelled.map((l) => l.label!), labelled.map((l) => l.reward!)), n: labelled.length };
+  const labelled = lines.filter((l) => l.label !== null && l.reward !== null);
+  return labelAgreement(labelled.map((l) => ({ group: l.caseId, label: l.label!, score: l.reward! })));
 }
 
 export async function run(argv: string[]): Promise<number> {

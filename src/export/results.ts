@@ -4,7 +4,7 @@
 import { DIMENSIONS, type Candidate, type Case, type CriteriaSet, type Dimension, type Judgment, type Person, type RunSettings } from '../domain/records.ts';
 import { stableStringify } from '../lib/hash.ts';
 import {
-  aggregateCandidate, pairwiseAccuracy, spearman, summarize, DEFAULT_LAMBDA,
+  aggregateCandidate, labelAgreement, summarize, DEFAULT_LAMBDA,
   type CandidateAggregate, type CandidateScores, type DatasetSummary,
 } from '../method/aggregate.ts';
 
@@ -138,13 +138,8 @@ export function buildResults(input: BuildInput): ResultsReport {
 export function agreement(results: CandidateResult[]): Agreement | null {
   const labelled = results.filter((r) => r.label !== null && r.aggregate.reward !== null);
   if (!labelled.length) return null;
-  const pw = pairwiseAccuracy(labelled.map((r) => ({ group: r.caseId, label: r.label!, score: r.aggregate.reward! })));
-  return {
-    pairwiseAccuracy: pw.accuracy,
-    pairs: pw.pairs,
-    spearman: spearman(labelled.map((r) => r.label!), labelled.map((r) => r.aggregate.reward!)),
-    n: labelled.length,
-  };
+  const a = labelAgreement(labelled.map((r) => ({ group: r.caseId, label: r.label!, score: r.aggregate.reward! })));
+  return { pairwiseAccuracy: a.accuracy, pairs: a.pairs, spearman: a.spearman, n: a.n };
 }
 
 export interface JudgmentFilter {

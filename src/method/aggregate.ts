@@ -170,3 +170,17 @@ export function pairwiseAccuracy(items: LabelledScore[]): { accuracy: number | n
   }
   return { accuracy: pairs ? right / pairs : null, pairs };
 }
+
+export interface LabelAgreement {
+  accuracy: number | null;
+  pairs: number;
+  spearman: number | null;
+  /** The labelled scores the figures rest on. */
+  n: number;
+}
+
+/** How scores agree with human labels: pairwise accuracy within each group, Spearman over all. */
+export function labelAgreement(items: LabelledScore[]): LabelAgreement {
+  const { accuracy, pairs } = pairwiseAccuracy(items);
+  return { accuracy, pairs, spearman: spearman(items.map((i) => i.label), items.map((i) => i.score)), n: items.length };
+}
