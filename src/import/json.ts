@@ -177,39 +177,33 @@ export function locateSyntaxError(s: string): SyntaxAt | null {
       i++;
     }
   };
+  // The items of an object or array, from its opening bracket to its closing one.
+  const items = (close: string, item: () => void, itemName: string) => {
+    i++;
+    space();
+    if (s[i] === close) { i++; return; }
+    for (;;) {
+      item();
+      space();
+      if (s[i] === ',') { i++; continue; }
+      if (s[i] === close) { i++; return; }
+      throw new SyntaxAt(i, `',' or '${close}' after ${itemName}`);
+    }
+  };
+  const property = () => {
+    space();
+    if (s[i] !== '"') throw new SyntaxAt(i, 'a property name in double quotes');
+    string();
+    space();
+    if (s[i] !== ':') throw new SyntaxAt(i, "':' after a property name");
+    i++;
+    value();
+  };
   const value = (): void => {
     space();
     const c = s[i];
-    if (c === '{') {
-      i++;
-      space();
-      if (s[i] === '}') { i++; return; }
-      for (;;) {
-        space();
-        if (s[i] !== '"') throw new SyntaxAt(i, 'a property name in double quotes');
-        string();
-        space();
-        if (s[i] !== ':') throw new SyntaxAt(i, "':' after a property name");
-        i++;
-        value();
-        space();
-        if (s[i] === ',') { i++; continue; }
-        if (s[i] === '}') { i++; return; }
-        throw new SyntaxAt(i, "',' or '}' after a property value");
-      }
-    }
-    if (c === '[') {
-      i++;
-      space();
-      if (s[i] === ']') { i++; return; }
-      for (;;) {
-        value();
-        space();
-        if (s[i] === ',') { i++; continue; }
-        if (s[i] === ']') { i++; return; }
-        throw new SyntaxAt(i, "',' or ']' after an array item");
-      }
-    }
+    if (c === '{') return items('}', property, 'a property value');
+    if (c === '[') return items(']', value, 'an array item');
     if (c === '"') return string();
     for (const word of ['true', 'false', 'null']) {
       if (s.startsWith(word, i)) { i += word.length; return; }
