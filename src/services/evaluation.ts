@@ -7,7 +7,6 @@ import type { JobProgress, JobRequest, WorkerReply, WorkerRequest } from './eval
 import { loadedEngine } from './engine-choice.svelte.ts';
 
 export type { JobProgress } from './evaluation-protocol.ts';
-export type ExtractProgress = JobProgress;
 
 type JobInput = JobRequest extends infer J ? (J extends { jobId: number } ? Omit<J, 'jobId'> : never) : never;
 
