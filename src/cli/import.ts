@@ -5,6 +5,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { ImportError, countBundle, type ImportIssue } from '../import/bundle.ts';
 import { DEFAULT_MAX_BYTES, parseFiles, type InputFile } from '../import/index.ts';
+import { summarize } from '../import/preview.ts';
 import { checkSize } from '../import/text.ts';
 
 const help = `Usage: attune import FILE... --dry-run [--json] [--out FILE] [--max-mb N]
@@ -60,15 +61,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   const result = await parseFiles(inputs, { maxBytes });
   const errors = [...readErrors, ...result.issues];
-  const totals = { people: 0, conversations: 0, messages: 0, memories: 0, personas: 0, cases: 0, candidates: 0 };
-  for (const bundle of result.bundles) {
-    const counts = countBundle(bundle);
-    for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += counts[key];
-  }
   const formats = [...new Set(result.bundles.map((b) => b.format))];
   const report = {
     format: formats.length === 0 ? null : formats.length === 1 ? formats[0] : 'mixed',
-    ...totals,
+    ...summarize(result.bundles, errors).total,
     files: result.bundles.map((b) => ({ file: b.file, format: b.format, ...countBundle(b) })),
     notes: result.bundles.flatMap((b) => (b.notes ?? []).map((note) => ({ file: b.file, note }))),
     errors,
