@@ -4,8 +4,8 @@
 import { DIMENSIONS, type Candidate, type Case, type CriteriaSet, type Dimension, type Judgment, type Person, type RunSettings } from '../domain/records.ts';
 import { stableStringify } from '../lib/hash.ts';
 import {
-  aggregateCandidate, labelAgreement, summarize, DEFAULT_LAMBDA,
-  type CandidateAggregate, type CandidateScores, type DatasetSummary,
+  aggregateCandidate, labelAgreement, scoresFromJudgments, summarize, DEFAULT_LAMBDA,
+  type CandidateAggregate, type DatasetSummary,
 } from '../method/aggregate.ts';
 
 export interface CandidateResult {
@@ -48,30 +48,6 @@ export interface ResultsReport {
 
 const KIND_ORDER = [...DIMENSIONS, 'bystander'] as const;
 
-function meanSubscores(list: Record<string, number>[]): Record<string, number> | null {
-  if (!list.length) return null;
-  const keys = Object.keys(list[0]);
-  return Object.fromEntries(keys.map((k) => [k, list.reduce((s, x) => s + (x[k] ?? 0), 0) / list.length]));
-}
-
-export function candidateScores(judgments: Judgment[]): { scores: CandidateScores; subscores: Record<string, number> | null } {
-  const dimensions = Object.fromEntries(DIMENSIONS.map((d) => [d, { scores: [] as number[], failed: 0 }])) as CandidateScores['dimensions'];
-  const bystanders: Record<string, number>[] = [];
-  let bystanderFailed = 0;
-  for (const j of judgments) {
-    if (j.kind === 'bystander') {
-      if (j.status === 'ok' && j.subscores) bystanders.push(j.subscores);
-      else bystanderFailed++;
-      continue;
-    }
-    const d = dimensions[j.kind as Dimension];
-    if (j.status === 'ok' && j.score !== undefined) d.scores.push(j.score);
-    else d.failed++;
-  }
-  const subscores = meanSubscores(bystanders);
-  return { scores: { dimensions, bystander: subscores, bystanderFailed }, subscores };
-}
-
 export interface BuildInput {
   title: string;
   people: Person[];
@@ -99,7 +75,7 @@ export function buildResults(input: BuildInput): ResultsReport {
     if (!c) continue;
     const judgments = (byCandidate.get(cand.id) ?? []).sort((a, b) =>
       KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.trial - b.trial);
-    const { scores, subscores } = candidateScores(judgments);
+    const scores = scoresFromJudgments(judgments);
     const criteriaRenormalized: Partial<Record<Dimension, boolean>> = {};
     for (const d of DIMENSIONS) {
       const used = judgments.find((j) => j.kind === d && j.criteria?.length)?.criteria;
@@ -118,7 +94,7 @@ export function buildResults(input: BuildInput): ResultsReport {
       candidateText: cand.text,
       label: cand.label,
       aggregate: aggregateCandidate(scores, lambda),
-      subscores,
+      subscores: scores.bystander,
       judgments,
       criteriaRenormalized,
     });

@@ -1,7 +1,7 @@
 // The reference's formulas, exactly (METHOD.md "Aggregation"), with one difference: a missing
 // value stays missing. A dimension without any ok trial has no score, a candidate without all
 // three has no empathy, and failures are counted beside every mean instead of being replaced.
-import { DIMENSIONS, type Dimension } from '../domain/records.ts';
+import { DIMENSIONS, type Dimension, type Judgment } from '../domain/records.ts';
 
 export const DEFAULT_LAMBDA = 0.5;
 
@@ -46,6 +46,30 @@ export interface CandidateScores {
   /** Bystander sub-scores, null when it failed or was not run. */
   bystander: Record<string, number> | null;
   bystanderFailed: number;
+}
+
+function meanSubscores(list: Record<string, number>[]): Record<string, number> | null {
+  if (!list.length) return null;
+  const keys = Object.keys(list[0]);
+  return Object.fromEntries(keys.map((k) => [k, list.reduce((s, x) => s + (x[k] ?? 0), 0) / list.length]));
+}
+
+/** A candidate's judgments sorted into ok scores and failures; bystander sub-scores are the mean over ok trials. */
+export function scoresFromJudgments(judgments: Judgment[]): CandidateScores {
+  const dimensions = Object.fromEntries(DIMENSIONS.map((d) => [d, { scores: [] as number[], failed: 0 }])) as CandidateScores['dimensions'];
+  const bystanders: Record<string, number>[] = [];
+  let bystanderFailed = 0;
+  for (const j of judgments) {
+    if (j.kind === 'bystander') {
+      if (j.status === 'ok' && j.subscores) bystanders.push(j.subscores);
+      else bystanderFailed++;
+      continue;
+    }
+    const d = dimensions[j.kind];
+    if (j.status === 'ok' && j.score !== undefined) d.scores.push(j.score);
+    else d.failed++;
+  }
+  return { dimensions, bystander: meanSubscores(bystanders), bystanderFailed };
 }
 
 export interface CandidateAggregate {

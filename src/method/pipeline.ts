@@ -8,7 +8,7 @@ import {
   type Memory, type Persona,
 } from '../domain/records.ts';
 import { contentId } from '../lib/hash.ts';
-import { aggregateCandidate, summarize, DEFAULT_LAMBDA, type CandidateAggregate, type CandidateScores, type DatasetSummary } from './aggregate.ts';
+import { aggregateCandidate, scoresFromJudgments, summarize, DEFAULT_LAMBDA, type CandidateAggregate, type DatasetSummary } from './aggregate.ts';
 import { addUsage, callSamples, callStep, emptyUsage, type StepOutcome, type StepRequest, type StepUsage } from './call.ts';
 import { fitPrompt, memoCounter, PromptTooLongError, rankMemories, type FittedPrompt, type PromptCuts, type TokenCounter } from './context.ts';
 import { PROMPT_VERSION } from './profile.ts';
@@ -309,11 +309,6 @@ async function evaluateCandidate(ctx: RunContext, item: EvaluationItem, ranked: 
   const usage = emptyUsage();
   const judgments: Judgment[] = [];
   const criteria: CandidateResult['criteria'] = {};
-  const scores: CandidateScores = {
-    dimensions: { resonation: { scores: [], failed: 0 }, expression: { scores: [], failed: 0 }, reception: { scores: [], failed: 0 } },
-    bystander: null,
-    bystanderFailed: 0,
-  };
   let cachedJudgments = 0;
   const trials = s.mode === 'logprob' ? 1 : s.k;
   for (const dimension of DIMENSIONS) {
@@ -330,7 +325,6 @@ async function evaluateCandidate(ctx: RunContext, item: EvaluationItem, ranked: 
             error: `criteria could not be derived: ${outcome.error}`, attempts: outcome.attempts, flags: [],
             usage: { promptTokens: 0, completionTokens: 0 }, createdAt: ctx.now(),
           });
-          scores.dimensions[dimension].failed++;
           progress(ctx, 'judge', `${candidate.id} ${dimension} #${trial + 1}`, false);
         }
         continue;
@@ -346,24 +340,18 @@ async function evaluateCandidate(ctx: RunContext, item: EvaluationItem, ranked: 
       progress(ctx, 'judge', `${candidate.id} ${dimension} #${judgment.trial + 1}`, cached);
     });
     // In trial order, whatever order they were settled in.
-    for (const judgment of judged.sort((a, b) => a.trial - b.trial)) {
-      judgments.push(judgment);
-      if (judgment.status === 'ok') scores.dimensions[dimension].scores.push(judgment.score!);
-      else scores.dimensions[dimension].failed++;
-    }
+    judgments.push(...judged.sort((a, b) => a.trial - b.trial));
   }
   if (s.bystander) {
     await judgeTrials(ctx, item, ranked, candidate, reply, [{ kind: 'bystander', trial: 0 }], usage, (judgment, cached) => {
       judgments.push(judgment);
       if (cached) cachedJudgments++;
-      if (judgment.status === 'ok') scores.bystander = judgment.subscores!;
-      else scores.bystanderFailed++;
       progress(ctx, 'bystander', candidate.id, cached);
     });
   }
   return {
     caseId: item.case.id, candidateId: candidate.id, candidate, judgments, criteria,
-    aggregate: aggregateCandidate(scores, s.lambda), usage, cachedJudgments,
+    aggregate: aggregateCandidate(scoresFromJudgments(judgments), s.lambda), usage, cachedJudgments,
   };
 }
 
