@@ -22,15 +22,20 @@ export type ServerMessage =
   | { type: 'count'; id: number; tokens: number }
   | { type: 'error'; id: number; error: WireError };
 
-interface WireError {
+/** An EngineError as it crosses a worker boundary (also used by the Transformers.js worker). */
+export interface WireError {
   code: EngineErrorCode;
   message: string;
   userMessage: string;
 }
 
-function toWire(e: unknown): WireError {
+export function toWireError(e: unknown): WireError {
   const err = toEngineError(e);
   return { code: err.code, message: err.message, userMessage: err.userMessage };
+}
+
+export function fromWireError(error: WireError): EngineError {
+  return new EngineError(error.code, error.message, { userMessage: error.userMessage });
 }
 
 /** Answers requests arriving on `port` with `engine`. Returns a function that stops serving. */
@@ -47,7 +52,7 @@ export function serveEngine(port: MessagePort, engine: ChatEngine): () => void {
       try {
         send({ type: 'count', id: m.id, tokens: await engine.countTokens(m.text) });
       } catch (e) {
-        send({ type: 'error', id: m.id, error: toWire(e) });
+        send({ type: 'error', id: m.id, error: toWireError(e) });
       }
       return;
     }
@@ -61,7 +66,7 @@ export function serveEngine(port: MessagePort, engine: ChatEngine): () => void {
       });
       send({ type: 'result', id: m.id, result });
     } catch (e) {
-      send({ type: 'error', id: m.id, error: toWire(e) });
+      send({ type: 'error', id: m.id, error: toWireError(e) });
     } finally {
       running.delete(m.id);
     }
@@ -98,7 +103,7 @@ export function connectEngine(port: MessagePort, info: EngineInfo): ChatEngine &
     }
     pending.delete(m.id);
     if (m.type === 'error') {
-      p.reject(new EngineError(m.error.code, m.error.message, { userMessage: m.error.userMessage }));
+      p.reject(fromWireError(m.error));
     } else if (m.type === 'result') {
       p.resolve(m.result as never);
     } else {

@@ -2,15 +2,9 @@
 // over postMessage. Load reports progress and can be cancelled; chat runs over a MessagePort
 // with port-engine's protocol (streamed tokens, abort, errors carried with their code).
 import type { ChatEngine, Engine, EngineInfo, LoadOptions, LoadProgress } from './engine.ts';
-import { EngineError, toEngineError, type EngineErrorCode } from './errors.ts';
-import { connectEngine } from './port-engine.ts';
+import { EngineError, toEngineError } from './errors.ts';
+import { connectEngine, fromWireError, type WireError } from './port-engine.ts';
 import type { LoadedTransformersEngine, TransformersOptions, TransformersRuntime } from './transformers.ts';
-
-export interface WireError {
-  code: EngineErrorCode;
-  message: string;
-  userMessage: string;
-}
 
 export type ToTransformersWorker =
   | { type: 'load'; id: number; model: string; options: TransformersOptions; port: MessagePort }
@@ -22,11 +16,6 @@ export type FromTransformersWorker =
   | { type: 'loaded'; id: number; info: EngineInfo; runtime: TransformersRuntime }
   | { type: 'unloaded'; id: number }
   | { type: 'error'; id: number; error: WireError };
-
-export function toWireError(e: unknown): WireError {
-  const err = toEngineError(e);
-  return { code: err.code, message: err.message, userMessage: err.userMessage };
-}
 
 function createDefaultWorker(): Worker {
   return new Worker(new URL('../../workers/transformers.worker.ts', import.meta.url), {
@@ -89,7 +78,7 @@ export class TransformersWorkerEngine implements Engine {
           onMessage: (m) => {
             if (m.type === 'progress') onProgress?.(m.progress);
             else if (m.type === 'loaded') resolve(m);
-            else if (m.type === 'error') reject(fromWire(m.error));
+            else if (m.type === 'error') reject(fromWireError(m.error));
           },
         });
         const message: ToTransformersWorker = { type: 'load', id, model, options: engineOptions, port: port2 };
@@ -116,7 +105,7 @@ export class TransformersWorkerEngine implements Engine {
     await new Promise<void>((resolve, reject) => {
       this.pending.set(id, {
         fail: reject,
-        onMessage: (m) => (m.type === 'error' ? reject(fromWire(m.error)) : resolve()),
+        onMessage: (m) => (m.type === 'error' ? reject(fromWireError(m.error)) : resolve()),
       });
       worker.postMessage({ type: 'unload', id } satisfies ToTransformersWorker);
     }).finally(() => this.pending.delete(id));
@@ -128,8 +117,4 @@ export class TransformersWorkerEngine implements Engine {
     this.pending.clear();
     this.dropWorker();
   }
-}
-
-function fromWire(error: WireError): EngineError {
-  return new EngineError(error.code, error.message, { userMessage: error.userMessage });
 }
