@@ -1,6 +1,6 @@
 // Helpers every importer shares: failing with a precise place, reading untrusted JSON values
 // with their path, and building records with content-hash ids. Pure: no DOM, no store.
-import { contentIdSync, messageId, sha256Bytes } from './ids.ts';
+import { contentIdSync, messageId } from './ids.ts';
 import type {
   Candidate, Case, Conversation, ImportFormat, Memory, Message, Person, Persona, Role,
 } from '../domain/records.ts';
@@ -84,11 +84,6 @@ export class Reader {
 export function fileStem(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? name;
   return base.replace(/\.[^.]+$/, '') || base || 'import';
-}
-
-/** SHA-256 of raw bytes as hex, for ids of files that carry no account or record ids. */
-export function bytesDigest(bytes: Uint8Array): string {
-  return sha256Bytes(bytes);
 }
 
 export interface Turn { role: Role; text: string; time: number | null }

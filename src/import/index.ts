@@ -4,7 +4,8 @@
 // records at all. Pure: no DOM, no store, so the CLI, the worker and tests share it.
 import { unzipSync } from 'fflate';
 import { ImportError, type ImportBundle, type ImportIssue } from './bundle.ts';
-import { bytesDigest, fail, fileStem } from './common.ts';
+import { fail, fileStem } from './common.ts';
+import { sha256Bytes } from './ids.ts';
 import { parseChatGpt, type ExportOwner } from './chatgpt.ts';
 import { parseClaude } from './claude.ts';
 import { parseCsv } from './csv.ts';
@@ -111,7 +112,7 @@ function extension(name: string): string {
 async function parseText(name: string, bytes: Uint8Array, owner: ExportOwner): Promise<Parsed> {
   const ext = extension(name);
   const first = bytes[skipSpace(bytes, 0)];
-  const digest = () => ({ digest: bytesDigest(bytes) });
+  const digest = () => ({ digest: sha256Bytes(bytes) });
   if (ext === 'jsonl' || ext === 'ndjson') {
     return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, digest()) };
   }
@@ -170,7 +171,7 @@ async function parseJson(
   const has = (key: string) => keys.includes(key);
   // An export without its account file: its first and last conversations identify the owner
   // (hashing the whole file would cost a second copy of it in memory).
-  const ends = () => ({ first: bytesDigest(doc.raw(0)), last: bytesDigest(doc.raw(doc.length - 1)) });
+  const ends = () => ({ first: sha256Bytes(doc.raw(0)), last: sha256Bytes(doc.raw(doc.length - 1)) });
   if (has('mapping')) return { kind: 'bundle', bundle: await parseChatGpt(name, doc, owner, owner.id ?? ends()) };
   if (has('chat_messages')) return { kind: 'bundle', bundle: await parseClaude(name, doc, owner, owner.id ?? ends()) };
   if (has('session_id') || (has('queries') && has('conversation'))) {
