@@ -22,8 +22,7 @@ export async function removeDemo(db: AttuneDB): Promise<number> {
 /** On start: loads the demo set unless the user removed it. Safe to call on every start. */
 export async function ensureDemo(db: AttuneDB): Promise<void> {
   if (await db.getSetting(REMOVED_KEY, false)) return;
-  const anyDemo = (await db.people.toArray()).some((p) => p.demo);
-  if (!anyDemo) await loadDemo(db);
+  if (!(await hasDemo(db))) await loadDemo(db);
 }
 
 export async function hasDemo(db: AttuneDB): Promise<boolean> {
