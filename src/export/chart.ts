@@ -1,7 +1,7 @@
 // A dependency-free grouped bar chart as an SVG string: one group per measure, one bar per
 // candidate. The same markup serves the app and the offline HTML report. Every label is
 // escaped; the <title>/<desc> give screen readers a text version of all the numbers.
-import { escapeHtml } from './escape.ts';
+import { escapeHtml } from '../lib/escape.ts';
 
 export interface ChartSeries {
   name: string;

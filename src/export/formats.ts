@@ -3,7 +3,7 @@
 import Papa from 'papaparse';
 import { DIMENSIONS } from '../domain/records.ts';
 import { BYSTANDER_KEYS } from '../method/steps/bystander.ts';
-import { escapeHtml } from './escape.ts';
+import { escapeHtml } from '../lib/escape.ts';
 import { groupedBarsSvg, type ChartData } from './chart.ts';
 import type { CandidateResult, ResultsReport } from './results.ts';
 import { resultLine, type ResultLine, type ResultLineInput } from '../method/result-line.ts';

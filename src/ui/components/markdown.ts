@@ -4,9 +4,7 @@
 // become plain text. DOMPurify then sanitizes the result as a last line of defence.
 import { Marked } from 'marked';
 import DOMPurify from 'dompurify';
-
-const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+import { escapeHtml } from '../../lib/escape.ts';
 
 const SAFE_LINK = /^(https?:|mailto:)/i;
 
