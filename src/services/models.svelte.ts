@@ -1,6 +1,6 @@
 // The app's one model manager: what this machine can run, which models are cached, the
 // engine currently selected and its loaded ChatEngine. Screens read its $state fields;
-// other screens take the loaded engine with `models.chatEngine()`.
+// the evaluating screens take the loaded engine through engine-choice.svelte.ts's loadedEngine().
 
 import type { ChatEngine, Engine, EngineInfo, EngineKind, LoadProgress } from '../llm/engine';
 import { assessCapabilities, probeCapabilities, type Capabilities } from '../llm/capabilities';
