@@ -7,7 +7,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Page } from '@playwright/test';
-import { buildScriptedEngine } from '../test/e2e/support/app.ts';
+import { blockForeignRequests, buildScriptedEngine } from '../test/e2e/support/app.ts';
 
 // BENCH_UI_PORT / BENCH_UI_OUT_DIR let a bench run beside others that share dist/ and ports.
 const PORT = Number(process.env.BENCH_UI_PORT ?? 4191);
@@ -30,17 +30,6 @@ function bundleFigures() {
     lazyChunksGzipKB: Math.round(lazyJs.reduce((s, f) => s + gz(join(OUT_DIR, 'assets', f.file)), 0) / 1024),
     largestLazyChunks: lazyJs.sort((a, b) => b.bytes - a.bytes).slice(0, 4).map((f) => `${f.file} ${Math.round(f.bytes / 1024)} KB`),
   };
-}
-
-async function blockNetwork(page: Page): Promise<string[]> {
-  const blocked: string[] = [];
-  await page.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(ORIGIN) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
-    blocked.push(url);
-    return route.abort();
-  });
-  return blocked;
 }
 
 interface TraceEvent { ph: string; name: string; pid: number; tid: number; tdur?: number; args?: { name?: string } }
@@ -96,7 +85,7 @@ async function main() {
     for (let i = 0; i < 5; i++) {
       const context = await browser.newContext();
       const page = await context.newPage();
-      await blockNetwork(page);
+      blockForeignRequests(page, ORIGIN);
       await page.goto(`${ORIGIN}/#/library`, { waitUntil: 'commit' });
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Evaluate' }).waitFor();
       await page.locator('main h2').first().waitFor();
@@ -108,7 +97,7 @@ async function main() {
     // Longest main-thread task while a scripted batch (27 candidates) runs in the worker.
     const context = await browser.newContext();
     const page = await context.newPage();
-    await blockNetwork(page);
+    blockForeignRequests(page, ORIGIN);
     await page.addInitScript(() => {
       const w = window as unknown as { __longTasks: { at: number; ms: number }[] };
       w.__longTasks = [];
