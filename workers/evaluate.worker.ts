@@ -11,7 +11,6 @@ import { extractMemories, inferPersona, recentTurns } from '../src/method/profil
 import { runEvaluation, type EvaluationItem } from '../src/method/pipeline.ts';
 import { generateCandidate } from '../src/method/generate.ts';
 import { comparePair } from '../src/method/compare.ts';
-import { latestPersona } from '../src/method/store.ts';
 import type { Candidate } from '../src/domain/records.ts';
 import type { WorkerRequest, WorkerReply, JobRequest } from '../src/services/evaluation-protocol.ts';
 
@@ -84,7 +83,7 @@ async function runJob(job: JobRequest, signal: AbortSignal): Promise<unknown> {
       const c = await db.cases.get(job.caseId);
       const [first, second] = await Promise.all([db.candidates.get(job.firstId), db.candidates.get(job.secondId)]);
       if (!c || !first || !second) throw new Error('That case or one of its candidates no longer exists.');
-      return comparePair(e, c, job.dimension, latestPersona(await store.listPersonas(c.personId)), await db.listMemories(c.personId), first.text, second.text, { signal });
+      return comparePair(e, c, job.dimension, await db.currentPersona(c.personId), await db.listMemories(c.personId), first.text, second.text, { signal });
     }
     case 'evaluate': {
       const e = needEngine();
