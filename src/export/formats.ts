@@ -69,7 +69,8 @@ export function toJson(report: ResultsReport): string {
   return JSON.stringify(report, null, 2);
 }
 
-const fmt = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? '—' : v.toFixed(digits));
+/** A score as reports and screens show it: fixed digits, '—' when there is none. */
+export const fmt = (v: number | null | undefined, digits = 2) => (v === null || v === undefined ? '—' : v.toFixed(digits));
 
 export function caseChart(results: CandidateResult[], title: string): ChartData {
   return {
