@@ -2,6 +2,9 @@
 // `ChatEngine`; the app and the CLI also load and unload through `Engine`.
 // Shaped after OpenAI's chat completions, as WebLLM's own API is.
 
+/** Seed distance between the samples of one request: sample i is seeded as if sent alone with seed + i·SAMPLE_SEED_STRIDE. */
+export const SAMPLE_SEED_STRIDE = 1_000_003;
+
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
@@ -24,7 +27,7 @@ export interface ChatRequest {
   /**
    * Independent samples of the same prompt (OpenAI's `n`), returned in `ChatResult.choices`;
    * only engines whose info.multiSample is true honour it. Sample i is seeded as if sent alone
-   * with seed + i·1 000 003.
+   * with seed + i·SAMPLE_SEED_STRIDE.
    */
   n?: number;
 }

@@ -9,6 +9,7 @@
 // - Token counts: llama.cpp's `/tokenize` when the server has it; otherwise an estimate of
 //   one token per four characters (stated as an estimate, never as a count).
 import type { ChatChoice, ChatEngine, ChatRequest, ChatResult, Engine, EngineInfo, LoadOptions, TokenLogprob, Usage } from './engine.ts';
+import { SAMPLE_SEED_STRIDE } from './engine.ts';
 import { EngineError, toEngineError } from './errors.ts';
 import { estimateTokens } from '../method/text.ts';
 
@@ -161,7 +162,7 @@ export class OpenAIChatEngine implements ChatEngine {
   private async oneByOne(request: ChatRequest, n: number): Promise<ChatResult> {
     const results: ChatResult[] = [];
     for (let i = 0; i < n; i++) {
-      const seed = request.seed === undefined ? undefined : request.seed + i * 1_000_003;
+      const seed = request.seed === undefined ? undefined : request.seed + i * SAMPLE_SEED_STRIDE;
       results.push(await this.chat({ ...request, n: 1, seed, onToken: i === 0 ? request.onToken : undefined }));
     }
     const [first] = results;

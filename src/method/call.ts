@@ -2,7 +2,7 @@
 // seed each attempt) up to `retries` more times. The last raw answer is always returned, so a
 // failure is stored with what the model actually said. Engine errors other than parse errors
 // are retried too, then thrown: a dead server must stop the run, not fill it with failures.
-import type { ChatEngine, ChatMessage, TokenLogprob } from '../llm/engine.ts';
+import { SAMPLE_SEED_STRIDE, type ChatEngine, type ChatMessage, type TokenLogprob } from '../llm/engine.ts';
 
 export interface StepRequest<T> {
   messages: ChatMessage[];
@@ -95,8 +95,6 @@ export async function callStep<T>(engine: ChatEngine, request: StepRequest<T>, o
   return { status: 'failed', error, raw, attempts: attemptsAllowed, usage };
 }
 
-/** Seed distance between samples and trials; retries add 1, 2, … so they never collide. */
-export const SAMPLE_SEED_STRIDE = 1_000_003;
 
 /**
  * n samples of one prompt in a single request (engines with info.multiSample), each parsed on

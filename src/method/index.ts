@@ -5,6 +5,8 @@ export * from './compare.ts';
 export * from './context.ts';
 export * from './dimensions.ts';
 export * from './generate.ts';
+export * from './keys.ts';
+export * from './protocols.ts';
 export * from './pipeline.ts';
 export * from './profile.ts';
 export * from './store.ts';

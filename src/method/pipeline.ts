@@ -11,7 +11,7 @@ import { contentId } from '../lib/hash.ts';
 import { aggregateCandidate, scoresFromJudgments, summarize, DEFAULT_LAMBDA, type CandidateAggregate, type DatasetSummary } from './aggregate.ts';
 import { addUsage, callSamples, callStep, emptyUsage, type StepOutcome, type StepRequest, type StepUsage } from './call.ts';
 import { fitPrompt, memoCounter, PromptTooLongError, rankMemories, type FittedPrompt, type PromptCuts, type TokenCounter } from './context.ts';
-import { PROMPT_VERSION } from './profile.ts';
+import { JUDGE_PROMPT_VERSION as PROMPT_VERSION, trialSeed } from './keys.ts';
 import { bystanderPrompt, bystanderSchema, parseBystander, type BystanderAnswer } from './steps/bystander.ts';
 import { criteriaPrompt, criteriaSchema, parseCriteria } from './steps/criteria.ts';
 import { dynamicJudgeSchema, expectedScore, fixedJudgeSchema, judgePrompt, parseJudge, type JudgeAnswer } from './steps/judge.ts';
@@ -61,10 +61,6 @@ export const DEFAULT_SETTINGS: EvaluationSettings = {
   answerTokens: { criteria: 700, judge: 400, dynamic: 900, bystander: 120 },
 };
 
-/** The seed of trial t: spread far apart so that retries (seed + attempt) never collide with another trial. */
-export function trialSeed(base: number, trial: number): number {
-  return (base + trial * 1_000_003) % 2_147_483_647;
-}
 
 export interface EvaluationItem {
   case: Case;

@@ -3,14 +3,13 @@
 import type { ChatEngine } from '../llm/engine.ts';
 import type { Conversation, Memory, Message, Persona } from '../domain/records.ts';
 import { contentId, sha256 } from '../lib/hash.ts';
+import { PROFILE_PROMPT_VERSION } from './keys.ts';
 import { callStep, emptyUsage, addUsage, type StepUsage } from './call.ts';
 import { countMessages, memoCounter, type TokenCounter } from './context.ts';
 import { memoriesPrompt, memoriesSchema, parseMemories, type NumberedTurn } from './steps/memories.ts';
 import { parsePersona, personaPrompt, personaSchema, RECENT_TURNS } from './steps/persona.ts';
 import { latestPersona, type EvaluationStore } from './store.ts';
 
-/** Bumped when a prompt changes meaning, so cached results from the old prompt are not reused. */
-export const PROMPT_VERSION = 1;
 
 export interface ProfileOptions {
   retries?: number;
@@ -79,7 +78,7 @@ export async function extractMemories(
   let skipped = 0;
   for (const conv of conversations.filter((c) => c.personId === personId)) {
     const convMessages = messages.filter((m) => m.conversationId === conv.id).sort((a, b) => a.index - b.index);
-    const sourceHash = await sha256({ v: PROMPT_VERSION, model: engine.info.model, turns: convMessages.map((m) => [m.role, m.text]) });
+    const sourceHash = await sha256({ v: PROFILE_PROMPT_VERSION, model: engine.info.model, turns: convMessages.map((m) => [m.role, m.text]) });
     const mark = `memories:${personId}:${sourceHash}`;
     if (await store.hasMark(mark)) {
       skipped++;
@@ -160,7 +159,7 @@ export async function inferPersona(
   options: ProfileOptions & { force?: boolean } = {},
 ): Promise<PersonaResult> {
   const versions = await store.listPersonas(personId);
-  const inputHash = await sha256({ v: PROMPT_VERSION, model: engine.info.model, memories: memories.map((m) => [m.label, m.value]).sort(), turns });
+  const inputHash = await sha256({ v: PROFILE_PROMPT_VERSION, model: engine.info.model, memories: memories.map((m) => [m.label, m.value]).sort(), turns });
   const current = latestPersona(versions);
   const same = versions.find((p) => p.inputHash === inputHash);
   // Same inputs as an existing version: keep the current one (which may be a later manual edit).

@@ -3,7 +3,7 @@
 // where a test is about the method, never where a test is about an engine.
 import type { ChatEngine, ChatRequest, ChatResult, EngineInfo, TokenLogprob } from '../../src/llm/engine.ts';
 import { estimateTokens } from '../../src/method/text.ts';
-import { SAMPLE_SEED_STRIDE } from '../../src/method/call.ts';
+import { SAMPLE_SEED_STRIDE } from '../../src/llm/engine.ts';
 import { cannedAnswer } from './canned.ts';
 
 export type ScriptedAnswer = string | { text: string; logprobs?: TokenLogprob[]; finishReason?: ChatResult['finishReason'] };
