@@ -6,7 +6,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DIMENSIONS, type Candidate, type Case, type Conversation, type Memory, type Message, type Person, type Persona } from '../domain/records.ts';
-import type { ImportBundle } from '../import/bundle.ts';
+import type { ImportBundle } from '../domain/bundle.ts';
 import { parseFiles } from '../import/index.ts';
 import { OpenAIEngine, type JsonMode } from '../llm/openai.ts';
 import { EngineError } from '../llm/errors.ts';

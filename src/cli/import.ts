@@ -3,7 +3,8 @@
 // the browser's IndexedDB), so nothing is imported here: --dry-run is required, and --out
 // writes the parsed records as JSON for inspection.
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { ImportError, countBundle, type ImportIssue } from '../import/bundle.ts';
+import { countBundle } from '../domain/bundle.ts';
+import { ImportError, type ImportIssue } from '../import/issues.ts';
 import { DEFAULT_MAX_BYTES, parseFiles, type InputFile } from '../import/index.ts';
 import { summarize } from '../import/preview.ts';
 import { checkSize } from '../import/text.ts';

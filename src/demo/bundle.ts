@@ -6,7 +6,7 @@ import {
 } from '../domain/records.ts';
 import type { CandidateSource, Source } from '../domain/records.ts';
 import { contentId } from '../lib/hash.ts';
-import { emptyBundle, type ImportBundle } from '../import/bundle.ts';
+import { emptyBundle, type ImportBundle } from '../domain/bundle.ts';
 import { DEMO_PEOPLE, type DemoPerson } from './people.ts';
 
 export const DEMO_FILE = 'attune-demo';

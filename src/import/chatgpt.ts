@@ -1,7 +1,7 @@
 // ChatGPT data export (conversations.json, alone or inside the downloaded .zip). Each
 // conversation is a tree in `mapping`; edits and regenerations are sibling branches. We keep
 // the branch the user last saw: from `current_node` up through `parent` links to the root.
-import type { ImportBundle } from './bundle.ts';
+import type { ImportBundle } from '../domain/bundle.ts';
 import { BundleBuilder, Reader, childPath, type Turn } from './common.ts';
 import type { JsonDoc } from './json.ts';
 

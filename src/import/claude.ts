@@ -3,7 +3,7 @@
 // Attachments: their `extracted_content` is what the assistant saw, so it is kept, appended to
 // the human message after a marker line `[Attached file: NAME]`; files without extracted text
 // (images) are only named as `[Attached file: NAME (no text)]`.
-import type { ImportBundle } from './bundle.ts';
+import type { ImportBundle } from '../domain/bundle.ts';
 import { BundleBuilder, Reader, childPath, type Turn } from './common.ts';
 import type { ExportOwner } from './chatgpt.ts';
 import type { JsonDoc } from './json.ts';

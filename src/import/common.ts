@@ -5,7 +5,8 @@ import type {
   Candidate, Case, Conversation, ImportFormat, Memory, Message, Person, Persona, Role,
 } from '../domain/records.ts';
 import { QUERY_CATEGORIES, type QueryCategory } from '../domain/records.ts';
-import { ImportError, emptyBundle, type ImportBundle } from './bundle.ts';
+import { emptyBundle, type ImportBundle } from '../domain/bundle.ts';
+import { ImportError } from './issues.ts';
 
 export function fail(file: string, where: string, message: string): never {
   throw new ImportError({ file, where, message });

@@ -4,7 +4,7 @@
 // the preview states; a bad category or label value is an error with its line number. An
 // empty response cell gives a case without a candidate.
 import Papa from 'papaparse';
-import type { ImportBundle } from './bundle.ts';
+import type { ImportBundle } from '../domain/bundle.ts';
 import { BundleBuilder, Reader, fail, fileStem } from './common.ts';
 import type { QueryCategory } from '../domain/records.ts';
 

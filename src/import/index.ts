@@ -3,7 +3,8 @@
 // issue naming the file, the place and what was expected. A file with an issue contributes no
 // records at all. Pure: no DOM, no store, so the CLI, the worker and tests share it.
 import { unzipSync } from 'fflate';
-import { ImportError, type ImportBundle, type ImportIssue } from './bundle.ts';
+import type { ImportBundle } from '../domain/bundle.ts';
+import { ImportError, type ImportIssue } from './issues.ts';
 import { fail, fileStem } from './common.ts';
 import { sha256Bytes } from './ids.ts';
 import { parseChatGpt, type ExportOwner } from './chatgpt.ts';
@@ -16,8 +17,9 @@ import { TURN_MARKER, parsePlainText } from './plaintext.ts';
 import { parseShareGpt } from './sharegpt.ts';
 import { checkSize, decodeUtf8, formatBytes, isZip, normalizeEncoding } from './text.ts';
 
-export type { ImportBundle, ImportIssue } from './bundle.ts';
-export { countBundle } from './bundle.ts';
+export type { ImportBundle } from '../domain/bundle.ts';
+export type { ImportIssue } from './issues.ts';
+export { countBundle } from '../domain/bundle.ts';
 
 export interface InputFile { name: string; bytes: Uint8Array }
 export interface ParseResult { bundles: ImportBundle[]; issues: ImportIssue[] }

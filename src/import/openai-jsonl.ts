@@ -4,7 +4,7 @@
 // labelled 1 (preferred) and 0 (not preferred). The file is one person's data.
 // Preference data carries no query category; an optional `category` field (or
 // `metadata.category`) is read, otherwise ES is used and the preview says so.
-import type { ImportBundle } from './bundle.ts';
+import type { ImportBundle } from '../domain/bundle.ts';
 import { BundleBuilder, Reader, childPath, fail, fileStem, type Turn } from './common.ts';
 import { MAX_DEPTH, locateSyntaxError, tooDeepAt } from './json.ts';
 import { decodeUtf8 } from './text.ts';

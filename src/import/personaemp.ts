@@ -3,7 +3,7 @@
 // sessions' queries flattened in order, which adds one candidate per response. Candidates are
 // kept verbatim (a leading <think> block is the method's business, not the importer's).
 // Reference criteria that are not plain text are kept as their JSON text.
-import type { ImportBundle } from './bundle.ts';
+import type { ImportBundle } from '../domain/bundle.ts';
 import { BundleBuilder, Reader, childPath, fileStem, type Turn } from './common.ts';
 import type { JsonDoc } from './json.ts';
 import { stableStringify } from '../lib/hash.ts';

@@ -1,6 +1,6 @@
 // Pasted or saved chat text: turns start with "User:" or "Assistant:" (any case; "Human:" and
 // "AI:" too) and run until the next such line, so a turn may span many lines.
-import type { ImportBundle } from './bundle.ts';
+import type { ImportBundle } from '../domain/bundle.ts';
 import { BundleBuilder, fail, type Turn } from './common.ts';
 import type { Role } from '../domain/records.ts';
 

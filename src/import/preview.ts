@@ -1,7 +1,8 @@
 // What the user sees before anything is written: per file, the formats found, how many records
 // of each kind it would add, and the importer's notes. Pure, so the import worker builds it and
 // only this small summary (not the parsed records) crosses to the page.
-import { countBundle, type ImportBundle, type ImportCounts, type ImportIssue } from './bundle.ts';
+import { countBundle, type ImportBundle, type ImportCounts } from '../domain/bundle.ts';
+import type { ImportIssue } from './issues.ts';
 
 export interface FilePreview {
   file: string;

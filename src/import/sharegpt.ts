@@ -1,6 +1,6 @@
 // ShareGPT: `[{conversations: [{from, value}]}]`. A file is taken as one person's history
 // (the owner who exported it), so all its conversations go to one person named after the file.
-import type { ImportBundle } from './bundle.ts';
+import type { ImportBundle } from '../domain/bundle.ts';
 import { BundleBuilder, Reader, childPath, fileStem, type Turn } from './common.ts';
 import type { JsonDoc } from './json.ts';
 import type { Role } from '../domain/records.ts';

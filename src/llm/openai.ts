@@ -6,12 +6,12 @@
 //   and remembers the fallback for the rest of the session.
 // - Context window: the option if given, else the server's /v1/models metadata
 //   (llama.cpp `meta.n_ctx_train`, vLLM `max_model_len`), else 4096.
-// - Token counts: llama.cpp's `/tokenize` when the server has it; otherwise an estimate of
-//   one token per four characters (stated as an estimate, never as a count).
+// - Token counts: llama.cpp's `/tokenize` when the server has it; otherwise tokens.ts's
+//   estimate (stated as an estimate, never as a count).
 import type { ChatChoice, ChatEngine, ChatRequest, ChatResult, Engine, EngineInfo, LoadOptions, TokenLogprob, Usage } from './engine.ts';
 import { SAMPLE_SEED_STRIDE } from './engine.ts';
 import { EngineError, toEngineError } from './errors.ts';
-import { estimateTokens } from '../method/text.ts';
+import { estimateTokens } from './tokens.ts';
 
 export type JsonMode = 'auto' | 'json_schema' | 'json_object' | 'off';
 
@@ -277,7 +277,7 @@ export class OpenAIChatEngine implements ChatEngine {
   }
 
   private usage(wire: { prompt_tokens?: number; completion_tokens?: number } | undefined, request: ChatRequest, text: string, started: number, firstTokenAt: number | undefined): Usage {
-    // Servers that report no usage get the chars/4 estimate.
+    // Servers that report no usage get the estimate.
     const promptTokens = wire?.prompt_tokens ?? request.messages.reduce((s, m) => s + estimateTokens(m.content), 0);
     const completionTokens = wire?.completion_tokens ?? estimateTokens(text);
     const end = Date.now();
@@ -289,7 +289,7 @@ export class OpenAIChatEngine implements ChatEngine {
     };
   }
 
-  /** llama.cpp's /tokenize when present; otherwise the chars/4 estimate. */
+  /** llama.cpp's /tokenize when present; otherwise the estimate. */
   async countTokens(text: string): Promise<number> {
     if (this.tokenizeAvailable !== false) {
       const url = `${this.base.replace(/\/v\d+$/, '')}/tokenize`;

@@ -14,6 +14,7 @@ import {
 } from '@mlc-ai/web-llm';
 import type { ChatEngine, ChatRequest, ChatResult, Engine, EngineInfo, LoadOptions, LoadProgress, TokenLogprob, Usage } from './engine';
 import { EngineError, toEngineError } from './errors';
+import { estimateTokens } from './tokens';
 
 export const DEFAULT_CONTEXT_WINDOW = 4096;
 
@@ -222,8 +223,8 @@ export class WebLLMChatEngine implements ChatEngine {
     }
   }
 
-  /** WebLLM exposes no tokenizer; this estimate (UTF-8 bytes / 3) errs high, so budgets stay safe. */
+  /** WebLLM exposes no tokenizer: the estimate, which errs high so budgets stay safe. */
   async countTokens(text: string): Promise<number> {
-    return Math.ceil(new TextEncoder().encode(text).length / 3);
+    return estimateTokens(text);
   }
 }

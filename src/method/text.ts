@@ -88,8 +88,3 @@ export function relevanceScores(query: string, documents: string[]): number[] {
     return score;
   });
 }
-
-/** Honest token estimate when no tokenizer is at hand: about four characters per token. */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}

@@ -7,7 +7,7 @@ import {
   Candidate, Case, Conversation, CriteriaSet, Judgment, Memory, Message, Person, Persona, Run,
   Setting,
 } from '../domain/records.ts';
-import type { ImportBundle } from '../import/bundle.ts';
+import type { ImportBundle } from '../domain/bundle.ts';
 
 export const schemas = {
   people: Person,

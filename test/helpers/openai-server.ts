@@ -1,12 +1,12 @@
 // A small, real OpenAI-compatible HTTP server on 127.0.0.1 (random port) for tests and
 // benches: /v1/models, /v1/chat/completions (streaming SSE and plain JSON, with usage and
 // optional log-probabilities), and llama.cpp's /tokenize. Answers come from a script
-// (canned step answers by default); every request is recorded. Token counts are the chars/4
+// (canned step answers by default); every request is recorded. Token counts are src/llm/tokens.ts's
 // estimate, applied the same way to every request so that benches compare like with like.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChatMessage } from '../../src/llm/engine.ts';
-import { estimateTokens } from '../../src/method/text.ts';
+import { estimateTokens } from '../../src/llm/tokens.ts';
 import { cannedAnswer } from './canned.ts';
 
 export interface ChatBody {

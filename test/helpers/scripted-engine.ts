@@ -1,8 +1,8 @@
 // A test double ChatEngine: answers from a script (canned step answers by default), records
-// every request, and counts tokens with the chars/4 estimate. It stands in for a model only
+// every request, and counts tokens with src/llm/tokens.ts's estimate. It stands in for a model only
 // where a test is about the method, never where a test is about an engine.
 import type { ChatEngine, ChatRequest, ChatResult, EngineInfo, TokenLogprob } from '../../src/llm/engine.ts';
-import { estimateTokens } from '../../src/method/text.ts';
+import { estimateTokens } from '../../src/llm/tokens.ts';
 import { SAMPLE_SEED_STRIDE } from '../../src/llm/engine.ts';
 import { cannedAnswer } from './canned.ts';
 

@@ -13,7 +13,7 @@ import { BYSTANDER_KEYS, bystanderPrompt, bystanderSchema, parseBystander } from
 import { genericReplyPrompt, parseReply, personalizedReplyPrompt } from '../../src/method/steps/candidates.ts';
 import { pairwisePrompt, parsePairwise } from '../../src/method/steps/pairwise.ts';
 import { fitPrompt, rankMemories } from '../../src/method/context.ts';
-import { estimateTokens } from '../../src/method/text.ts';
+import { estimateTokens } from '../../src/llm/tokens.ts';
 
 const all = (messages: { content: string }[]) => messages.map((m) => m.content).join('\n');
 

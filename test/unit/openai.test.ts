@@ -23,7 +23,7 @@ describe('OpenAI-compatible adapter', () => {
     const schema = { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] };
     const r = await engine.chat({ messages, seed: 11, maxTokens: 50, temperature: 0.3, jsonSchema: schema });
     expect(r).toMatchObject({ text: '{"ok":true}', finishReason: 'stop' });
-    expect(r.usage.completionTokens).toBe(3);
+    expect(r.usage.completionTokens).toBe(4);
     const sent = server.chatRequests()[0];
     expect(sent.body).toMatchObject({ model: 'test-model', seed: 11, max_tokens: 50, temperature: 0.3, stream: false,
       response_format: { type: 'json_schema', json_schema: { name: 'answer', schema, strict: true } } });
@@ -120,12 +120,12 @@ describe('OpenAI-compatible adapter', () => {
   it('counts tokens with /tokenize when present, else estimates', async () => {
     server = await startOpenAIServer();
     const engine = await new OpenAIEngine({ baseUrl: server.url.replace(/\/v1$/, '') }).load('test-model');
-    expect(await engine.countTokens('x'.repeat(40))).toBe(10);
+    expect(await engine.countTokens('x'.repeat(42))).toBe(14);
     expect(server.requests.some((r) => r.path === '/tokenize')).toBe(true);
     await server.close();
     server = await startOpenAIServer({ tokenize: false });
     const estimating = await new OpenAIEngine({ baseUrl: server.url }).load('test-model') as unknown as { countTokens(t: string): Promise<number>; exactTokenCounts?: boolean };
-    expect(await estimating.countTokens('x'.repeat(41))).toBe(11);
+    expect(await estimating.countTokens('x'.repeat(43))).toBe(15);
     expect(estimating.exactTokenCounts).toBe(false);
     await estimating.countTokens('again');
     expect(server.requests.filter((r) => r.path === '/tokenize')).toHaveLength(1);

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AttuneDB, StoreValidationError, TABLE_NAMES } from '../../src/store/db.ts';
-import { emptyBundle, type ImportBundle } from '../../src/import/bundle.ts';
+import { emptyBundle, type ImportBundle } from '../../src/domain/bundle.ts';
 import type { Candidate, Case, CriteriaSet, Judgment, Message, Run } from '../../src/domain/records.ts';
 
 // dexie-export-import expects browser globals that Node lacks: `self` when it loads, and

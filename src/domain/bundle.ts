@@ -1,8 +1,8 @@
-// What every importer produces: plain records with content-hash ids, ready for the store to
-// write in one transaction. Parsing never touches the store, so a preview costs nothing.
+// What every importer produces and the store writes in one transaction: plain records with
+// content-hash ids. A domain type, so the store depends on it without depending on importers.
 import type {
   Candidate, Case, Conversation, ImportFormat, Memory, Message, Person, Persona,
-} from '../domain/records.ts';
+} from './records.ts';
 
 export interface ImportBundle {
   format: ImportFormat;
@@ -16,20 +16,6 @@ export interface ImportBundle {
   candidates: Candidate[];
   /** Remarks for the preview that are not errors (defaults applied, parts skipped). */
   notes?: string[];
-}
-
-/** Where and why a file could not be read: the file, the place (line or JSON path), what was expected. */
-export interface ImportIssue {
-  file: string;
-  where: string;
-  message: string;
-}
-
-export class ImportError extends Error {
-  constructor(readonly issue: ImportIssue) {
-    super(`${issue.file} (${issue.where}): ${issue.message}`);
-    this.name = 'ImportError';
-  }
 }
 
 export function emptyBundle(format: ImportFormat, file: string): ImportBundle {
