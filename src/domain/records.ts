@@ -72,6 +72,8 @@ export const Memory = z.object({
   /** Message ids the fact rests on; imported memories may carry free-text evidence instead. */
   evidence: z.array(z.string()),
   origin: MemoryOrigin,
+  /** Position in the data set's own list of the person's memories (the reference's prompts list them in that order). */
+  order: z.number().int().nonnegative().optional(),
   /** For extracted memories: hash of the conversation they were drawn from (incremental extraction). */
   sourceHash: z.string().optional(),
   updatedAt: epochMs,
@@ -105,6 +107,11 @@ export const Case = z.object({
   personId: id,
   query: z.string().min(1),
   category: QueryCategory,
+  /** The category as the data wrote it ("Emotional Support"), when it was not the code. */
+  categoryLabel: z.string().optional(),
+  /** A reference data set's session_id and query_id, for results a user of the reference can pair by id. */
+  sessionId: z.string().optional(),
+  queryId: z.string().optional(),
   scenario: z.string().optional(),
   /** Memory ids the data set marks as relevant to this query. */
   relevantMemoryIds: z.array(z.string()).default([]),
@@ -128,6 +135,8 @@ export const Candidate = z.object({
   source: CandidateSource,
   /** A short name to tell candidates apart ("preferred", "model X", "generic"). */
   name: z.string().optional(),
+  /** The system under test that wrote it: a reference predictions file's name. Figures are reported per system. */
+  system: z.string().optional(),
   /** Human label when the data has one: a score, or 1/0 for preferred/not preferred. */
   label: z.number().finite().nullable().default(null),
   createdAt: epochMs,
