@@ -17,7 +17,8 @@ import { criteriaPrompt, criteriaSchema, parseCriteria } from './steps/criteria.
 import { dynamicJudgeSchema, expectedScore, fixedJudgeSchema, judgePrompt, parseJudge, type JudgeAnswer } from './steps/judge.ts';
 import type { ChatMessage } from '../llm/engine.ts';
 import type { EvaluationStore } from './store.ts';
-import { looksLikeInjection, stripThink } from './text.ts';
+import { stripThink } from './text.ts';
+import { looksLikeInjection, PATTERN_FLAG } from './injection.ts';
 
 export type JudgeMode = 'fixed' | 'dynamic' | 'logprob';
 
@@ -208,7 +209,7 @@ async function prepareJudge(ctx: RunContext, item: EvaluationItem, ranked: Memor
   const seed = trialSeed(s.seed, task.trial);
   const bystander = task.kind === 'bystander';
   const answerTokens = bystander ? s.answerTokens.bystander : judgeAnswerTokens(s);
-  const flags = looksLikeInjection(reply) ? ['prompt-injection'] : [];
+  const flags = looksLikeInjection(reply) ? [PATTERN_FLAG] : [];
   const base = {
     runId: ctx.runId, caseId: item.case.id, candidateId: candidate.id, kind: task.kind, mode: s.mode,
     trial: task.trial, model: ctx.engine.info.model, seed,

@@ -1,6 +1,5 @@
 // Text helpers shared by every step: cleaning model answers, finding JSON in them, delimiting
-// untrusted text inside prompts, spotting replies that try to instruct the judge, and a small
-// relevance score for choosing memories. Pure functions, no I/O.
+// untrusted text inside prompts, and a small relevance score for choosing memories. Pure functions, no I/O.
 
 /** Removes a leading <think>…</think> block (reasoning models), and an unclosed one entirely. */
 export function stripThink(text: string): string {
@@ -39,24 +38,6 @@ export function extractJson(raw: string): unknown {
 export function delimit(tag: string, text: string): string {
   const inner = text.replace(new RegExp(`<(/?\\s*${tag})`, 'gi'), '&lt;$1');
   return `<${tag}>\n${inner}\n</${tag}>`;
-}
-
-// Phrases by which a reply addresses the judge instead of the person.
-const INJECTION_PATTERNS: RegExp[] = [
-  /\b(ignore|disregard|forget)\b[^.\n]{0,40}\b(previous|prior|above|earlier|all)\b[^.\n]{0,20}\b(instructions?|prompts?|rules?|criteria)\b/i,
-  /\bgive\s+(this|it|me|the\s+(reply|response|answer))\b[^.\n]{0,30}\b([1-5]|five|full|max(imum)?|perfect|top)\b[^.\n]{0,15}\b(score|marks?|points?|stars?|rating|out of)?/i,
-  /\b(score|rate|grade|mark)\s+(this|it|the\s+(reply|response|answer))\b[^.\n]{0,20}\b([1-5]|five|highest|perfect|max(imum)?)\b/i,
-  /\bas\s+(the|an?)\s+(judge|evaluator|grader|reviewer|scorer)\b/i,
-  /\b(dear|attention|note\s+to)\s+(the\s+)?(judge|evaluator|grader|reviewer)\b/i,
-  /\byou\s+(are\s+now|must\s+now)\b/i,
-  /\\boxed\s*\{/,
-  /"score"\s*:\s*\d/i,
-  /<\/?\s*(candidate_reply|system|instructions?)\b/i,
-];
-
-/** True when the text appears to address the evaluator ("give this a 5", "ignore previous instructions"). */
-export function looksLikeInjection(text: string): boolean {
-  return INJECTION_PATTERNS.some((p) => p.test(text));
 }
 
 const STOP_WORDS = new Set(
