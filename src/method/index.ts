@@ -5,6 +5,7 @@ export * from './compare.ts';
 export * from './context.ts';
 export * from './dimensions.ts';
 export * from './generate.ts';
+export * from './injection.ts';
 export * from './keys.ts';
 export * from './protocols.ts';
 export * from './pipeline.ts';
