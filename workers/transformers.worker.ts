@@ -2,7 +2,8 @@
 // the loaded model on the MessagePort the page sent (port-engine protocol: streamed tokens,
 // abort, coded errors). All logic lives in src/llm/transformers.ts.
 import { TransformersEngine } from '../src/llm/transformers.ts';
-import { serveEngine, toWireError } from '../src/llm/port-engine.ts';
+import { serveEngine } from '../src/llm/port-engine.ts';
+import { toWireError } from '../src/llm/errors.ts';
 import type { FromTransformersWorker, ToTransformersWorker } from '../src/llm/transformers-client.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;

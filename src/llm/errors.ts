@@ -1,6 +1,8 @@
 // Every engine failure, whatever library raised it, becomes one EngineError with a code the
 // app can branch on and a message a person can act on. Adapters throw EngineError; the UI
-// shows `userMessage`; the original error stays in `cause` for the console.
+// shows `userMessage`; the original error stays in `cause` for the console. Across a worker
+// boundary it travels as an EngineWireError and is rebuilt on the other side, code intact.
+// Only transient causes (isTransient) are worth asking again.
 
 export type EngineErrorCode =
   | 'no-webgpu'
@@ -12,6 +14,14 @@ export type EngineErrorCode =
   | 'missing-files'
   | 'library-mismatch'
   | 'aborted'
+  | 'no-model'
+  | 'unauthorized'
+  | 'model-not-found'
+  | 'context-overflow'
+  | 'bad-request'
+  | 'rate-limited'
+  | 'server-error'
+  | 'bad-response'
   | 'http'
   | 'timeout'
   | 'unknown';
@@ -26,10 +36,21 @@ export const ENGINE_ERROR_CODES: readonly EngineErrorCode[] = [
   'missing-files',
   'library-mismatch',
   'aborted',
+  'no-model',
+  'unauthorized',
+  'model-not-found',
+  'context-overflow',
+  'bad-request',
+  'rate-limited',
+  'server-error',
+  'bad-response',
   'http',
   'timeout',
   'unknown',
 ];
+
+/** Causes that may pass if the same request is sent again; every other error stops a run at once. */
+const TRANSIENT: ReadonlySet<EngineErrorCode> = new Set(['timeout', 'server-error', 'rate-limited', 'bad-response']);
 
 const USER_MESSAGES: Record<EngineErrorCode, string> = {
   'no-webgpu':
@@ -49,6 +70,14 @@ const USER_MESSAGES: Record<EngineErrorCode, string> = {
   'library-mismatch':
     'The model library (.wasm) does not match this version of the engine. Use a model library compiled for this WebLLM version, or pick a model from the catalog.',
   aborted: 'Stopped.',
+  'no-model': 'No model is loaded. Load one on the Models screen, then try again.',
+  unauthorized: 'The model server refused the API key (it answered 401 or 403). Check the key, or that it may use this model.',
+  'model-not-found': 'The model server has no model by that name. Check the model name against the models the server offers.',
+  'context-overflow': 'The prompt is longer than the model\'s context window. Use a model with a longer context, or lower the memory and answer budgets.',
+  'bad-request': 'The model rejected the request as malformed. This is a bug in Attune or an option the engine does not support; the details are in the console.',
+  'rate-limited': 'The model server is rate-limiting requests (HTTP 429). Wait a little, or lower the concurrency.',
+  'server-error': 'The model server failed while answering (HTTP 5xx). It may be overloaded or restarting; try again shortly.',
+  'bad-response': 'The model server sent an answer that could not be read. Try again; if it persists, check the server\'s logs.',
   http: 'The model server answered with an error. Check its URL, API key and model name.',
   timeout: 'The model took too long to answer. Try again, use a smaller model, or lower the maximum answer length.',
   unknown: 'The engine failed unexpectedly. Reload the page and try again; if it persists, try another model.',
@@ -74,11 +103,50 @@ export function isEngineErrorCode(value: unknown): value is EngineErrorCode {
   return typeof value === 'string' && (ENGINE_ERROR_CODES as readonly string[]).includes(value);
 }
 
+/** True only for causes that may pass on a second try: a timeout, a 5xx, a 429, an unreadable answer. */
+export function isTransient(error: unknown): boolean {
+  return TRANSIENT.has(toEngineError(error).code);
+}
+
+/** An EngineError as it crosses a worker boundary (model workers, the evaluation worker). */
+export interface EngineWireError {
+  kind: 'engine';
+  code: EngineErrorCode;
+  message: string;
+  userMessage: string;
+}
+
+export function toWireError(e: unknown): EngineWireError {
+  const err = toEngineError(e);
+  return { kind: 'engine', code: err.code, message: err.message, userMessage: err.userMessage };
+}
+
+export function fromWireError(error: EngineWireError): EngineError {
+  return new EngineError(error.code, error.message, { userMessage: error.userMessage });
+}
+
+const CONTEXT_OVERFLOW = /ContextWindowSizeExceeded|context window size|maximum context length|context length (of|is)|exceeds? the (model's |available )?context|prompt is too long|too many (prompt |input )?tokens/i;
+
+/** The code of an HTTP error answer from a model server (401 and 403, a missing model, an overlong prompt, ...). */
+export function httpErrorCode(status: number, body: string): EngineErrorCode {
+  if (status === 401 || status === 403) return 'unauthorized';
+  if (status === 404 && /model/i.test(body)) return 'model-not-found';
+  if (status === 408) return 'timeout';
+  if (status === 429) return 'rate-limited';
+  if (status >= 500) return 'server-error';
+  if (status === 400 || status === 413 || status === 422) return CONTEXT_OVERFLOW.test(body) ? 'context-overflow' : 'bad-request';
+  return 'http';
+}
+
 // Ordered: the first pattern that matches the error's name + message wins, so specific
 // symptoms (a quota error while writing the cache) come before generic ones (a cache write).
 const RULES: [EngineErrorCode, RegExp][] = [
   // Not a bare "abort": Emscripten reports crashes as "Aborted(...)".
   ['aborted', /^AbortError\b|operation was aborted|aborted by (the )?user|interrupted by user|\bcancel+ed\b/i],
+  ['context-overflow', CONTEXT_OVERFLOW],
+  ['unauthorized', /\b(HTTP|status( code)?) ?40[13]\b|Unauthorized|invalid api key/i],
+  ['rate-limited', /\b(HTTP|status( code)?) ?429\b|Too Many Requests/i],
+  ['server-error', /\b(HTTP|status( code)?) ?5\d\d\b/i],
   ['quota', /QuotaExceeded|quota (has been )?exceeded|exceeded the quota|no space left|insufficient storage/i],
   [
     'no-webgpu',
@@ -106,7 +174,7 @@ const RULES: [EngineErrorCode, RegExp][] = [
     'download-failed',
     /Failed to fetch|NetworkError|network error|fetch failed|Load failed|ERR_CONNECTION|ECONNRESET|socket hang up|download failed|\bfetch\b/i,
   ],
-  ['http', /\bHTTP\b ?\d{3}|status (code )?[45]\d\d|\b(401|403|429|500|502|503)\b/i],
+  ['http', /\bHTTP\b ?\d{3}|status (code )?[45]\d\d/i],
 ];
 
 function describe(e: unknown): string {

@@ -10,7 +10,8 @@
 //   estimate (stated as an estimate, never as a count).
 import type { ChatChoice, ChatEngine, ChatRequest, ChatResult, Engine, EngineInfo, LoadOptions, TokenLogprob, Usage } from './engine.ts';
 import { SAMPLE_SEED_STRIDE } from './engine.ts';
-import { EngineError, toEngineError } from './errors.ts';
+import { EngineError, httpErrorCode, toEngineError } from './errors.ts';
+import { checkChatRequest } from './request.ts';
 import { estimateTokens } from './tokens.ts';
 
 export type JsonMode = 'auto' | 'json_schema' | 'json_object' | 'off';
@@ -37,9 +38,15 @@ export interface OpenAIOptions {
 
 export const DEFAULT_CONTEXT_WINDOW = 4096;
 
+/** An error answer from the server, coded by its status (401 → unauthorized, 404 model → model-not-found, ...). */
 export class HttpError extends EngineError {
-  constructor(readonly status: number, readonly url: string, readonly body: string) {
-    super('http', `HTTP ${status} from ${url}: ${body.slice(0, 300)}`);
+  constructor(readonly status: number, readonly url: string, readonly body: string, model?: string) {
+    const code = httpErrorCode(status, body);
+    super(code, `HTTP ${status} from ${url}: ${body.slice(0, 300)}`, {
+      userMessage: code === 'model-not-found' && model
+        ? `The model server has no model named "${model}". Check the model name against the models the server offers.`
+        : undefined,
+    });
   }
 }
 
@@ -82,6 +89,15 @@ interface WireLogprob {
 
 function toLogprobs(content: WireLogprob[] | undefined): TokenLogprob[] {
   return (content ?? []).map((t) => ({ token: t.token, logprob: t.logprob, top: (t.top_logprobs ?? []).map((a) => ({ token: a.token, logprob: a.logprob })) }));
+}
+
+/** JSON from the server; text that is not JSON is an unreadable answer (transient), not a missing file. */
+function parseAnswer(text: string, from: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new EngineError('bad-response', `${from} sent text that is not JSON: ${text.slice(0, 200)}`, { cause: e });
+  }
 }
 
 function finish(reason: string | null | undefined): ChatResult['finishReason'] {
@@ -137,6 +153,7 @@ export class OpenAIChatEngine implements ChatEngine {
   }
 
   async chat(request: ChatRequest): Promise<ChatResult> {
+    checkChatRequest(request, this.info);
     const n = request.n ?? 1;
     if (n > 1 && !this.info.multiSample) return this.oneByOne(request, n);
     for (;;) {
@@ -194,13 +211,13 @@ export class OpenAIChatEngine implements ChatEngine {
     const started = Date.now();
     const { response, timed } = await this.post(url, body, request.signal);
     try {
-      if (!response.ok) throw new HttpError(response.status, url, await response.text().catch(() => ''));
+      if (!response.ok) throw new HttpError(response.status, url, await response.text().catch(() => ''), this.info.model);
       if (!stream) {
-        const json = await response.json() as {
+        const json = parseAnswer(await response.text(), url) as {
           choices?: { index?: number; message?: { content?: string }; finish_reason?: string; logprobs?: { content?: WireLogprob[] } }[];
           usage?: { prompt_tokens?: number; completion_tokens?: number };
         };
-        if (!json.choices?.length) throw new EngineError('http', `the server at ${url} answered without choices`);
+        if (!json.choices?.length) throw new EngineError('bad-response', `the server at ${url} answered without choices`);
         const choices: ChatChoice[] = [...json.choices].sort((a, b) => (a.index ?? 0) - (b.index ?? 0)).map((c) => ({
           text: c.message?.content ?? '', finishReason: finish(c.finish_reason),
           logprobs: c.logprobs?.content ? toLogprobs(c.logprobs.content) : undefined,
@@ -217,7 +234,7 @@ export class OpenAIChatEngine implements ChatEngine {
   }
 
   private async readStream(response: Response, request: ChatRequest, started: number): Promise<ChatResult> {
-    if (!response.body) throw new EngineError('http', 'the server sent no stream body');
+    if (!response.body) throw new EngineError('bad-response', 'the server sent no stream body');
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -236,12 +253,17 @@ export class OpenAIChatEngine implements ChatEngine {
         if (!line.startsWith('data:')) continue;
         const data = line.slice(5).trim();
         if (data === '[DONE]') continue;
-        const chunk = JSON.parse(data) as {
+        const chunk = parseAnswer(data, 'the stream') as {
           choices?: { index?: number; delta?: { content?: string }; finish_reason?: string | null; logprobs?: { content?: WireLogprob[] } }[];
           usage?: { prompt_tokens?: number; completion_tokens?: number };
           error?: { message?: string };
         };
-        if (chunk.error) throw new EngineError('http', `the server reported an error mid-stream: ${chunk.error.message ?? JSON.stringify(chunk.error)}`);
+        if (chunk.error) {
+          // Classified by its words (a context overflow, ...); anything else is the server failing mid-answer.
+          const detail = `the server reported an error mid-stream: ${chunk.error.message ?? JSON.stringify(chunk.error)}`;
+          const code = toEngineError(detail).code;
+          throw new EngineError(code === 'unknown' ? 'server-error' : code, detail);
+        }
         if (chunk.usage) wireUsage = chunk.usage;
         for (const choice of chunk.choices ?? []) {
           const index = choice.index ?? 0;

@@ -4,10 +4,10 @@
 //           serveEngine(port1, engine); evalWorker.postMessage({ port: port2, info: engine.info }, [port2]);
 //   worker: const engine = connectEngine(port, info);
 // Requests carry an id; tokens stream back as they come; abort crosses as a message;
-// errors cross as { code, message, userMessage } and become EngineError again.
+// errors cross as errors.ts's EngineWireError and become EngineError again.
 
 import type { ChatEngine, ChatRequest, ChatResult, EngineInfo } from './engine';
-import { EngineError, toEngineError, type EngineErrorCode } from './errors';
+import { EngineError, fromWireError, toWireError, type EngineWireError } from './errors';
 
 type WireRequest = Omit<ChatRequest, 'signal' | 'onToken'>;
 
@@ -20,23 +20,7 @@ export type ServerMessage =
   | { type: 'token'; id: number; delta: string }
   | { type: 'result'; id: number; result: ChatResult }
   | { type: 'count'; id: number; tokens: number }
-  | { type: 'error'; id: number; error: WireError };
-
-/** An EngineError as it crosses a worker boundary (also used by the Transformers.js worker). */
-export interface WireError {
-  code: EngineErrorCode;
-  message: string;
-  userMessage: string;
-}
-
-export function toWireError(e: unknown): WireError {
-  const err = toEngineError(e);
-  return { code: err.code, message: err.message, userMessage: err.userMessage };
-}
-
-export function fromWireError(error: WireError): EngineError {
-  return new EngineError(error.code, error.message, { userMessage: error.userMessage });
-}
+  | { type: 'error'; id: number; error: EngineWireError };
 
 /** Answers requests arriving on `port` with `engine`. Returns a function that stops serving. */
 export function serveEngine(port: MessagePort, engine: ChatEngine): () => void {

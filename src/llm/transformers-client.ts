@@ -2,8 +2,8 @@
 // over postMessage. Load reports progress and can be cancelled; chat runs over a MessagePort
 // with port-engine's protocol (streamed tokens, abort, errors carried with their code).
 import type { ChatEngine, Engine, EngineInfo, LoadOptions, LoadProgress } from './engine.ts';
-import { EngineError, toEngineError } from './errors.ts';
-import { connectEngine, fromWireError, type WireError } from './port-engine.ts';
+import { EngineError, fromWireError, toEngineError, type EngineWireError } from './errors.ts';
+import { connectEngine } from './port-engine.ts';
 import type { LoadedTransformersEngine, TransformersOptions, TransformersRuntime } from './transformers.ts';
 
 export type ToTransformersWorker =
@@ -15,7 +15,7 @@ export type FromTransformersWorker =
   | { type: 'progress'; id: number; progress: LoadProgress }
   | { type: 'loaded'; id: number; info: EngineInfo; runtime: TransformersRuntime }
   | { type: 'unloaded'; id: number }
-  | { type: 'error'; id: number; error: WireError };
+  | { type: 'error'; id: number; error: EngineWireError };
 
 function createDefaultWorker(): Worker {
   return new Worker(new URL('../../workers/transformers.worker.ts', import.meta.url), {

@@ -39,6 +39,7 @@ import type {
   TokenLogprob,
 } from './engine.ts';
 import { EngineError, toEngineError } from './errors.ts';
+import { checkChatRequest } from './request.ts';
 
 export type TransformersDevice = 'webgpu' | 'wasm' | 'cpu';
 
@@ -345,9 +346,7 @@ class TransformersChatEngine implements ChatEngine {
 
   async chat(request: ChatRequest): Promise<ChatResult> {
     const { signal } = request;
-    if (request.seed !== undefined && !Number.isInteger(request.seed)) {
-      throw new EngineError('unknown', `seed must be an integer, got ${request.seed}`);
-    }
+    checkChatRequest(request, this.info);
     try {
       const prompt = this.tokenizer.apply_chat_template(request.messages, {
         add_generation_prompt: true,
@@ -355,6 +354,9 @@ class TransformersChatEngine implements ChatEngine {
       }) as string;
       const inputs = this.tokenizer(prompt, { add_special_tokens: false });
       const promptTokens = (inputs.input_ids as Tensor).dims.at(-1) ?? 0;
+      if (promptTokens >= this.info.contextWindow) {
+        throw new EngineError('context-overflow', `the prompt has ${promptTokens} tokens; the context window holds ${this.info.contextWindow}`);
+      }
       const maxTokens = Math.max(1, Math.min(request.maxTokens ?? Infinity, this.info.contextWindow - promptTokens));
 
       const sampling = new SeededSampling(request.temperature ?? 1, request.seed, !!request.logprobs);

@@ -15,6 +15,7 @@ import {
 import type { ChatEngine, ChatRequest, ChatResult, Engine, EngineInfo, LoadOptions, LoadProgress, TokenLogprob, Usage } from './engine';
 import { EngineError, toEngineError } from './errors';
 import { estimateTokens } from './tokens';
+import { checkChatRequest } from './request';
 
 export const DEFAULT_CONTEXT_WINDOW = 4096;
 
@@ -59,9 +60,6 @@ export function toLoadProgress(report: InitProgressReport, totalBytes?: number):
 }
 
 export function toWebLLMRequest(request: ChatRequest): ChatCompletionRequestStreaming {
-  if (request.seed !== undefined && !Number.isInteger(request.seed)) {
-    throw new EngineError('unknown', `seed must be an integer, got ${request.seed}`, { userMessage: 'The random seed must be a whole number.' });
-  }
   const body: ChatCompletionRequestStreaming = {
     messages: request.messages,
     stream: true,
@@ -210,6 +208,7 @@ export class WebLLMChatEngine implements ChatEngine {
   ) {}
 
   async chat(request: ChatRequest): Promise<ChatResult> {
+    checkChatRequest(request, this.info);
     if (request.signal?.aborted) throw new EngineError('aborted');
     const interrupt = () => void this.engine.interruptGenerate();
     request.signal?.addEventListener('abort', interrupt, { once: true });

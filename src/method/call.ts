@@ -1,8 +1,11 @@
 // One model call with validation: ask, parse, and on an unparseable answer ask again (a new
 // seed each attempt) up to `retries` more times. The last raw answer is always returned, so a
-// failure is stored with what the model actually said. Engine errors other than parse errors
-// are retried too, then thrown: a dead server must stop the run, not fill it with failures.
+// failure is stored with what the model actually said. An engine error is asked again only when
+// transient (llm/errors.ts isTransient: a timeout, a 5xx, an unreadable answer), then thrown; any
+// other (a 401, a missing model, a context overflow, a bad request) is thrown at once: it stops
+// the run rather than filling it with failures.
 import { SAMPLE_SEED_STRIDE, type ChatEngine, type ChatMessage, type TokenLogprob } from '../llm/engine.ts';
+import { isTransient } from '../llm/errors.ts';
 
 export interface StepRequest<T> {
   messages: ChatMessage[];
@@ -74,7 +77,7 @@ export async function callStep<T>(engine: ChatEngine, request: StepRequest<T>, o
         onToken: request.onToken,
       });
     } catch (e) {
-      if (isAbort(e, options.signal) || attempt === attemptsAllowed) throw e;
+      if (isAbort(e, options.signal) || !isTransient(e) || attempt === attemptsAllowed) throw e;
       continue;
     }
     // An answer cut short by cancellation is not the model's answer: never parse or store it.

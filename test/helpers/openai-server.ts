@@ -1,6 +1,7 @@
 // A small, real OpenAI-compatible HTTP server on 127.0.0.1 (random port) for tests and
 // benches: /v1/models, /v1/chat/completions (streaming SSE and plain JSON, with usage and
-// optional log-probabilities), and llama.cpp's /tokenize. Answers come from a script
+// optional log-probabilities), and llama.cpp's /tokenize, with CORS open as llama.cpp's is
+// (the browser tests point the app at it). Answers come from a script
 // (canned step answers by default); every request is recorded. Token counts are src/llm/tokens.ts's
 // estimate, applied the same way to every request so that benches compare like with like.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -55,6 +56,8 @@ export interface ServerOptions {
   rejectJsonSchema?: boolean;
   /** Answer 400 to n > 1, as llama.cpp does. */
   rejectN?: boolean;
+  /** Answer 404 model_not_found to a chat request for a model not in `models`, as OpenAI and vLLM do. */
+  knownModelsOnly?: boolean;
 }
 
 export interface OpenAIServer {
@@ -105,6 +108,12 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Op
     } catch {
       // recorded as text
     }
+    // CORS, as llama.cpp and vLLM allow, so the app in a browser can reach this server too.
+    res.setHeader('access-control-allow-origin', '*');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'authorization, content-type' });
+      return res.end();
+    }
     const record: RecordedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body };
     requests.push(record);
     const json = (status: number, value: unknown) => {
@@ -126,6 +135,9 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Op
     }
     const chat = body as ChatBody;
     if (!chat || !Array.isArray(chat.messages)) return json(400, { error: { message: 'messages is required' } });
+    if (options.knownModelsOnly && !(options.models ?? [{ id: 'test-model' }]).some((m) => m.id === chat.model)) {
+      return json(404, { error: { message: `The model \`${chat.model}\` does not exist`, type: 'invalid_request_error', code: 'model_not_found' } });
+    }
     if (options.rejectJsonSchema && chat.response_format?.type === 'json_schema') {
       return json(400, { error: { message: 'response_format type json_schema is not supported' } });
     }

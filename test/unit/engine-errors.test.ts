@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENGINE_ERROR_CODES, EngineError, toEngineError, userMessageFor, type EngineErrorCode } from '../../src/llm/errors';
+import { ENGINE_ERROR_CODES, EngineError, fromWireError, httpErrorCode, isTransient, toEngineError, toWireError, userMessageFor, type EngineErrorCode } from '../../src/llm/errors';
 
 function domException(name: string, message: string): Error {
   const e = new Error(message);
@@ -29,7 +29,12 @@ const cases: [string, unknown, EngineErrorCode][] = [
   ['wasm LinkError', domException('LinkError', 'WebAssembly.Instance(): Import #3 "env" "foo": function import requires a callable'), 'library-mismatch'],
   ['AbortError', domException('AbortError', 'The operation was aborted.'), 'aborted'],
   ['timeout', domException('TimeoutError', 'signal timed out'), 'timeout'],
-  ['HTTP 500', new Error('HTTP 500 from server'), 'http'],
+  ['HTTP 500', new Error('HTTP 500 from server'), 'server-error'],
+  ['HTTP 401', new Error('HTTP 401 from http://127.0.0.1:1/v1/chat/completions'), 'unauthorized'],
+  ['HTTP 429', new Error('HTTP 429 Too Many Requests'), 'rate-limited'],
+  ['WebLLM context overflow', new Error('ContextWindowSizeExceededError: Prompt tokens exceed context window size: number of prompt tokens: 5000; context window size: 4096'), 'context-overflow'],
+  ['vLLM context overflow', new Error("This model's maximum context length is 4096 tokens. However, you requested 5000 tokens"), 'context-overflow'],
+  ['HTTP 418', new Error('HTTP 418 from server'), 'http'],
   ['something else', new Error('weird'), 'unknown'],
   ['a string', 'boom', 'unknown'],
 ];
@@ -70,5 +75,41 @@ describe('toEngineError', () => {
     const messages = ENGINE_ERROR_CODES.map(userMessageFor);
     expect(messages.every((m) => m.length > 5)).toBe(true);
     expect(new Set(messages).size).toBe(ENGINE_ERROR_CODES.length);
+  });
+});
+
+describe('transient or not', () => {
+  it('only a timeout, a 5xx, a 429 and an unreadable answer are worth asking again', () => {
+    const transient = ENGINE_ERROR_CODES.filter((code) => isTransient(new EngineError(code)));
+    expect(transient.sort()).toEqual(['bad-response', 'rate-limited', 'server-error', 'timeout']);
+    // Classified from raw errors too, as an adapter would throw them.
+    expect(isTransient(new Error('HTTP 502 from http://127.0.0.1/v1'))).toBe(true);
+    expect(isTransient(new Error('HTTP 401 from http://127.0.0.1/v1'))).toBe(false);
+  });
+
+  it.each([
+    [401, '{"error":{"message":"invalid api key"}}', 'unauthorized'],
+    [403, 'forbidden', 'unauthorized'],
+    [404, '{"error":{"message":"The model `nope` does not exist","code":"model_not_found"}}', 'model-not-found'],
+    [404, 'no route POST /v1/chat/completionz', 'http'],
+    [400, '{"error":{"message":"This model\'s maximum context length is 4096 tokens"}}', 'context-overflow'],
+    [400, '{"error":{"message":"temperature must be at most 2"}}', 'bad-request'],
+    [422, 'unprocessable', 'bad-request'],
+    [408, '', 'timeout'],
+    [429, 'slow down', 'rate-limited'],
+    [503, 'loading', 'server-error'],
+  ] as const)('HTTP %i (%s) → %s', (status, body, code) => {
+    expect(httpErrorCode(status, body)).toBe(code);
+  });
+});
+
+describe('the engine wire format', () => {
+  it('keeps code, detail and the user message across a boundary, through structured cloning', () => {
+    const original = new EngineError('model-not-found', 'HTTP 404 from x', { userMessage: 'The model server has no model named "m".' });
+    const wire = structuredClone(toWireError(original));
+    expect(wire).toEqual({ kind: 'engine', code: 'model-not-found', message: original.message, userMessage: original.userMessage });
+    const back = fromWireError(wire);
+    expect(back).toBeInstanceOf(EngineError);
+    expect(back).toMatchObject({ code: 'model-not-found', userMessage: 'The model server has no model named "m".' });
   });
 });

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startOpenAIServer, type OpenAIServer } from '../helpers/openai-server.ts';
 import { HttpError, OpenAIEngine } from '../../src/llm/openai.ts';
 import { EngineError } from '../../src/llm/errors.ts';
+import { callStep } from '../../src/method/call.ts';
 import { runEvaluation } from '../../src/method/pipeline.ts';
 import { MemoryEvaluationStore } from '../../src/method/store.ts';
 import { items } from '../helpers/method-fixtures.ts';
@@ -65,13 +66,13 @@ describe('OpenAI-compatible adapter', () => {
     const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
     const error = await engine.chat({ messages }).catch((e) => e);
     expect(error).toBeInstanceOf(HttpError);
-    expect(error).toMatchObject({ code: 'http', status: 503 });
+    expect(error).toMatchObject({ code: 'server-error', status: 503 });
     expect(error.message).toContain('model is loading, try later');
   });
 
   it('a wrong API key fails at load with 401', async () => {
     server = await startOpenAIServer({ apiKey: 'right' });
-    await expect(new OpenAIEngine({ baseUrl: server.url, apiKey: 'wrong' }).load('test-model')).rejects.toMatchObject({ status: 401 });
+    await expect(new OpenAIEngine({ baseUrl: server.url, apiKey: 'wrong' }).load('test-model')).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
   });
 
   it('an unreachable server fails clearly', async () => {
@@ -188,5 +189,50 @@ describe('logprob mode', () => {
     // The server gives 4 → 0.7, 5 → 0.2, 3 → 0.1: 2.8 + 1.0 + 0.3 = 4.1.
     expect(dims.map((j) => j.score)).toEqual([4.1, 4.1, 4.1].map((x) => expect.closeTo(x, 10)));
     expect(dims.every((j) => !j.flags.includes('logprobs-unavailable'))).toBe(true);
+  });
+});
+
+// callStep (src/method/call.ts) over real HTTP: which errors are asked again and which stop at once.
+describe('retries only for transient causes', () => {
+  const step = { messages, parse: (raw: string) => JSON.parse(raw) as unknown, maxTokens: 16 };
+
+  it.each([
+    ['a 401', { status: 401, body: '{"error":{"message":"invalid api key"}}' }, 'unauthorized'],
+    ['a context overflow', { status: 400, body: '{"error":{"message":"This model\'s maximum context length is 4096 tokens"}}' }, 'context-overflow'],
+    ['a bad request', { status: 400, body: '{"error":{"message":"unknown field"}}' }, 'bad-request'],
+  ] as const)('%s: one request, then the typed error', async (_name, reply, code) => {
+    server = await startOpenAIServer({ respond: () => reply });
+    const engine = await new OpenAIEngine({ baseUrl: server.url, jsonMode: 'off' }).load('test-model');
+    await expect(callStep(engine, step, { retries: 3 })).rejects.toMatchObject({ code });
+    expect(server.chatRequests()).toHaveLength(1);
+  });
+
+  it('a model the server does not have: one request, model-not-found naming the model', async () => {
+    server = await startOpenAIServer({ knownModelsOnly: true, models: [{ id: 'test-model' }] });
+    const engine = await new OpenAIEngine({ baseUrl: server.url }).load('no-such-model');
+    const error = await callStep(engine, step, { retries: 3 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'model-not-found', status: 404 });
+    expect((error as EngineError).userMessage).toBe('The model server has no model named "no-such-model". Check the model name against the models the server offers.');
+    expect(server.chatRequests()).toHaveLength(1);
+  });
+
+  it.each([
+    ['a 503', { status: 503, body: 'loading' }, 'server-error'],
+    ['a 429', { status: 429, body: 'slow down' }, 'rate-limited'],
+    ['an answer that is not JSON', { status: 200, body: 'surprise' }, 'bad-response'],
+  ] as const)('%s: asked again up to the retries, then thrown', async (_name, reply, code) => {
+    // A 200 with a body of its own stands for a broken proxy answering in place of the server.
+    server = await startOpenAIServer({ respond: () => reply });
+    const engine = await new OpenAIEngine({ baseUrl: server.url, stream: false }).load('test-model');
+    await expect(callStep(engine, step, { retries: 2 })).rejects.toMatchObject({ code });
+    expect(server.chatRequests()).toHaveLength(3);
+  });
+
+  it('a transient failure followed by an answer: the answer counts', async () => {
+    server = await startOpenAIServer({ respond: (_body, index) => (index === 0 ? { status: 502, body: 'bad gateway' } : '{"ok":true}') });
+    const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
+    const outcome = await callStep(engine, step, { retries: 1 });
+    expect(outcome).toMatchObject({ status: 'ok', value: { ok: true } });
+    expect(server.chatRequests()).toHaveLength(2);
   });
 });

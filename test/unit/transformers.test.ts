@@ -108,8 +108,13 @@ describe('TransformersEngine (Node)', () => {
     expect(result.usage.completionTokens).toBe(0);
   });
 
-  it('rejects a non-integer seed', async () => {
-    await expect(chat.chat({ messages, seed: 1.5 })).rejects.toThrow(/integer/);
+  it('rejects a non-integer seed as a bad request', async () => {
+    await expect(chat.chat({ messages, seed: 1.5 })).rejects.toMatchObject({ code: 'bad-request', message: expect.stringMatching(/seed must be an integer/) });
+  });
+
+  it('refuses a prompt longer than the context window as a context overflow, without generating', async () => {
+    const long = 'feel '.repeat(chat.info.contextWindow);
+    await expect(chat.chat({ messages: [{ role: 'user', content: long }], maxTokens: 2 })).rejects.toMatchObject({ code: 'context-overflow' });
   });
 });
 

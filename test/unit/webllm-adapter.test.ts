@@ -47,10 +47,6 @@ describe('WebLLM request translation', () => {
   it('leaves out what was not asked for', () => {
     expect(toWebLLMRequest({ messages: [] })).toEqual({ messages: [], stream: true, stream_options: { include_usage: true } });
   });
-
-  it('refuses a fractional seed', () => {
-    expect(() => toWebLLMRequest({ messages: [], seed: 1.5 })).toThrow(/integer/);
-  });
 });
 
 describe('WebLLM stream folding', () => {
@@ -148,10 +144,18 @@ describe('WebLLMChatEngine over a stand-in for WebWorkerMLCEngine', () => {
     expect(calls.requests[0]).toMatchObject({ stream: true, stream_options: { include_usage: true } });
   });
 
+  it('checks the request before WebLLM sees it: a fractional seed is a bad request, never sent', async () => {
+    let sent = 0;
+    const engine = { interruptGenerate: async () => {}, chat: { completions: { create: async () => { sent++; throw new Error('unreachable'); } } } };
+    const chat = new WebLLMChatEngine(engine as unknown as ConstructorParameters<typeof WebLLMChatEngine>[0], info);
+    await expect(chat.chat({ messages: [{ role: 'user', content: 'hi' }], seed: 1.5 })).rejects.toMatchObject({ code: 'bad-request', message: expect.stringMatching(/seed must be an integer/) });
+    expect(sent).toBe(0);
+  });
+
   it('maps a failure inside WebLLM to an EngineError', async () => {
     const engine = { interruptGenerate: async () => {}, chat: { completions: { create: async () => { throw new Error('Device was lost.'); } } } };
     const chat = new WebLLMChatEngine(engine as unknown as ConstructorParameters<typeof WebLLMChatEngine>[0], info);
-    await expect(chat.chat({ messages: [] })).rejects.toMatchObject({ code: 'device-lost' });
+    await expect(chat.chat({ messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ code: 'device-lost' });
     expect(await chat.countTokens('abcdef')).toBe(2);
   });
 });
