@@ -12,7 +12,7 @@ import { runEvaluation, type EvaluationItem } from '../src/method/pipeline.ts';
 import { generateCandidate } from '../src/method/generate.ts';
 import { comparePair } from '../src/method/compare.ts';
 import type { Candidate } from '../src/domain/records.ts';
-import type { WorkerRequest, WorkerReply, JobRequest } from '../src/services/evaluation-protocol.ts';
+import type { WorkerRequest, WorkerReply, JobRequest, JobResult } from '../src/services/evaluation-protocol.ts';
 
 const store = new DexieEvaluationStore(db);
 let engine: (ChatEngine & { close(): void }) | null = null;
@@ -42,7 +42,7 @@ async function itemsFor(caseIds: string[], candidateIds?: string[]): Promise<Eva
   return items;
 }
 
-async function runJob(job: JobRequest, signal: AbortSignal): Promise<unknown> {
+async function runJob(job: JobRequest, signal: AbortSignal): Promise<JobResult> {
   switch (job.kind) {
     case 'extract-memories': {
       const e = needEngine();
@@ -55,7 +55,7 @@ async function runJob(job: JobRequest, signal: AbortSignal): Promise<unknown> {
         const r = await extractMemories(e, store, job.personId, [conv], messages, { signal });
         failures += r.failures.length;
       }
-      return { conversations: conversations.length, failures };
+      return { kind: job.kind, value: { conversations: conversations.length, failures } };
     }
     case 'persona': {
       const e = needEngine();
@@ -64,7 +64,7 @@ async function runJob(job: JobRequest, signal: AbortSignal): Promise<unknown> {
       const messages = (await Promise.all(conversations.map((c) => db.listMessages(c.id)))).flat();
       const r = await inferPersona(e, store, job.personId, await db.listMemories(job.personId), recentTurns(conversations, messages), { signal, force: true });
       if (r.failure) throw new Error(`The model's persona could not be read: ${r.failure.error}. Raw answer: ${r.failure.raw.slice(0, 300)}`);
-      return { version: r.persona?.version };
+      return { kind: job.kind, value: { version: r.persona?.version } };
     }
     case 'generate': {
       const e = needEngine();
@@ -74,16 +74,16 @@ async function runJob(job: JobRequest, signal: AbortSignal): Promise<unknown> {
         signal, seed: job.seed,
         onToken: (delta) => reply({ type: 'token', jobId: job.jobId, delta }),
       });
-      if (r.status === 'failed') return { status: 'failed', error: r.error, raw: r.raw };
+      if (r.status === 'failed') return { kind: job.kind, value: { status: 'failed', error: r.error, raw: r.raw } };
       await db.candidates.put(r.candidate);
-      return { status: 'ok', candidateId: r.candidate.id };
+      return { kind: job.kind, value: { status: 'ok', candidateId: r.candidate.id } };
     }
     case 'pairwise': {
       const e = needEngine();
       const c = await db.cases.get(job.caseId);
       const [first, second] = await Promise.all([db.candidates.get(job.firstId), db.candidates.get(job.secondId)]);
       if (!c || !first || !second) throw new Error('That case or one of its candidates no longer exists.');
-      return comparePair(e, c, job.dimension, await db.currentPersona(c.personId), await db.listMemories(c.personId), first.text, second.text, { signal });
+      return { kind: job.kind, value: await comparePair(e, c, job.dimension, await db.currentPersona(c.personId), await db.listMemories(c.personId), first.text, second.text, { signal }) };
     }
     case 'evaluate': {
       const e = needEngine();
@@ -109,7 +109,7 @@ async function runJob(job: JobRequest, signal: AbortSignal): Promise<unknown> {
           },
         });
         if (run) await db.runs.update(run.id, { status: 'done', done: result.results.length, failures: result.summary.failedJudgments, updatedAt: Date.now() });
-        return { candidates: result.results.length, failures: result.summary.failedJudgments, seconds: (performance.now() - started) / 1000, tokens };
+        return { kind: job.kind, value: { candidates: result.results.length, failures: result.summary.failedJudgments, seconds: (performance.now() - started) / 1000, tokens } };
       } catch (err) {
         if (run) await db.runs.update(run.id, { status: signal.aborted ? 'cancelled' : 'failed', updatedAt: Date.now() });
         throw err;
@@ -131,7 +131,7 @@ function handle(m: WorkerRequest): void {
   const controller = new AbortController();
   jobs.set(m.job.jobId, controller);
   runJob(m.job, controller.signal)
-    .then((value) => reply({ type: 'done', jobId: m.job.jobId, value }))
+    .then((result) => reply({ type: 'done', jobId: m.job.jobId, result }))
     .catch((e: unknown) => {
       const err = e as { userMessage?: string; message?: string; name?: string };
       const cancelled = controller.signal.aborted;

@@ -1,11 +1,12 @@
-// Batch runs: a Run record in the store, one evaluation job in the worker, and progress the
-// Batch screen shows. The job lives here rather than in the screen, so leaving the screen does
-// not stop it. A run left 'running' by a closed tab is resumed: every judgment already stored
+// Batch runs: a Run record in the store, one evaluation job in the worker (followed by the jobs
+// store, like every job), and progress the Batch screen shows. The job lives in services rather
+// than in the screen, so leaving the screen does not stop it. A run left 'running' by a closed tab is resumed: every judgment already stored
 // is found by its content hash, so nothing is asked twice and nothing is lost.
 import { db } from '../store/db.ts';
 import type { Run, RunSettings } from '../domain/records.ts';
 import { contentId } from '../lib/hash.ts';
-import { startJob, engineStatus, JobCancelled, type Job, type JobProgress } from './evaluation.ts';
+import { engineStatus, type JobProgress } from './evaluation.ts';
+import { jobs } from './jobs.svelte.ts';
 
 export interface BatchState {
   runId: string | null;
@@ -18,10 +19,13 @@ export interface BatchState {
 }
 
 export const batch = $state<BatchState>({ runId: null, progress: null, startedAt: 0, doneAtStart: 0, error: null, message: null });
-let job: Job<unknown> | null = null;
+/** The job of a run, while it runs; its scope in the jobs store is the run's id. */
+export function runningJob(runId: string | null) {
+  return runId ? jobs.find('evaluate', runId) : undefined;
+}
 
 export function isActive(runId: string): boolean {
-  return batch.runId === runId && job !== null;
+  return runningJob(runId) !== undefined;
 }
 
 export async function createRun(name: string, caseIds: string[], settings: Omit<RunSettings, 'engine' | 'model'>): Promise<Run> {
@@ -40,14 +44,23 @@ export async function createRun(name: string, caseIds: string[], settings: Omit<
 }
 
 export function startRun(run: Run): void {
-  if (job) throw new Error('A batch run is already going: cancel it or wait for it to finish.');
+  if (runningJob(batch.runId)) throw new Error('A batch run is already going: cancel it or wait for it to finish.');
   const engine = engineStatus();
   if (!engine.ready) throw new Error(`Load ${run.settings.model} on the Models screen to run this.`);
   const s = run.settings;
-  const current = startJob({
+  batch.runId = run.id;
+  batch.progress = { done: 0, total: 1, text: 'Starting…' };
+  batch.startedAt = performance.now();
+  batch.doneAtStart = -1;
+  batch.error = null;
+  batch.message = null;
+  void jobs.start({
     kind: 'evaluate', caseIds: [...run.caseIds], runId: run.id,
     settings: { mode: s.mode, k: s.k, lambda: s.lambda, seed: s.seed, retries: s.retries },
   }, {
+    label: `Batch run “${run.name}”`,
+    scope: run.id,
+    where: { screen: 'batch' },
     onProgress: (p) => {
       // Cached steps of a resumed run come first and fast; time left is measured after them.
       if (batch.doneAtStart < 0 || p.text.includes('cached')) {
@@ -56,31 +69,18 @@ export function startRun(run: Run): void {
       }
       batch.progress = p;
     },
+    describe: (r) => ({ status: 'done', message: `Finished: ${r.candidates} candidates, ${r.failures} failed judge calls.` }),
+    cancelledMessage: 'Cancelled. What was finished is kept; resume to continue.',
+  }).then((outcome) => {
+    if (outcome.status === 'failed') batch.error = outcome.message;
+    else batch.message = outcome.message;
+    batch.progress = null;
   });
-  job = current;
-  batch.runId = run.id;
-  batch.progress = { done: 0, total: 1, text: 'Starting…' };
-  batch.startedAt = performance.now();
-  batch.doneAtStart = -1;
-  batch.error = null;
-  batch.message = null;
-  current.done
-    .then((r) => {
-      const result = r as { candidates: number; failures: number };
-      batch.message = `Finished: ${result.candidates} candidates, ${result.failures} failed judge calls.`;
-    })
-    .catch((e: unknown) => {
-      if (e instanceof JobCancelled) batch.message = 'Cancelled. What was finished is kept; resume to continue.';
-      else batch.error = (e as Error).message;
-    })
-    .finally(() => {
-      if (job === current) job = null;
-      batch.progress = null;
-    });
 }
 
 export function cancelRun(): void {
-  job?.cancel();
+  const job = runningJob(batch.runId);
+  if (job) jobs.cancel(job.id);
 }
 
 /** Seconds left at the rate measured since the job started (after any cached work). */

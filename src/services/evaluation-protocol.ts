@@ -3,6 +3,7 @@ import type { EngineInfo } from '../llm/engine.ts';
 import type { Dimension } from '../domain/records.ts';
 import type { EvaluationSettings } from '../method/pipeline.ts';
 import type { GenerationStyle } from '../method/steps/candidates.ts';
+import type { PairwiseResult } from '../method/compare.ts';
 
 export type JobRequest =
   | { kind: 'extract-memories'; jobId: number; personId: string }
@@ -10,6 +11,20 @@ export type JobRequest =
   | { kind: 'generate'; jobId: number; caseId: string; style: GenerationStyle; seed?: number }
   | { kind: 'pairwise'; jobId: number; caseId: string; dimension: Dimension; firstId: string; secondId: string }
   | { kind: 'evaluate'; jobId: number; caseIds: string[]; candidateIds?: string[]; settings: Partial<EvaluationSettings>; runId?: string };
+
+export type JobKind = JobRequest['kind'];
+
+/** What each kind of job resolves with. */
+export interface JobResults {
+  'extract-memories': { conversations: number; failures: number };
+  persona: { version: number | undefined };
+  generate: { status: 'ok'; candidateId: string } | { status: 'failed'; error: string; raw: string };
+  pairwise: PairwiseResult;
+  evaluate: { candidates: number; failures: number; seconds: number; tokens: number };
+}
+
+/** A job's result tagged with its kind, so the page can check it belongs to the job it asked for. */
+export type JobResult = { [K in JobKind]: { kind: K; value: JobResults[K] } }[JobKind];
 
 export type WorkerRequest =
   /** A MessagePort served by `serveEngine` on the page, or null when the model was unloaded. */
@@ -28,5 +43,5 @@ export type WorkerReply =
   | { type: 'progress'; jobId: number; progress: JobProgress }
   | { type: 'token'; jobId: number; delta: string }
   | { type: 'result'; jobId: number; candidateId: string }
-  | { type: 'done'; jobId: number; value: unknown }
+  | { type: 'done'; jobId: number; result: JobResult }
   | { type: 'error'; jobId: number; message: string; cancelled: boolean };

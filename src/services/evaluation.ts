@@ -3,12 +3,13 @@
 // the Models screen; the worker only borrows it).
 import type { ChatEngine } from '../llm/engine.ts';
 import { serveEngine } from '../llm/port-engine.ts';
-import type { JobProgress, JobRequest, WorkerReply, WorkerRequest } from './evaluation-protocol.ts';
+import type { JobKind, JobProgress, JobRequest, JobResult, JobResults, WorkerReply, WorkerRequest } from './evaluation-protocol.ts';
 import { loadedEngine } from './engine-choice.svelte.ts';
 
-export type { JobProgress } from './evaluation-protocol.ts';
+export type { JobKind, JobProgress, JobResults } from './evaluation-protocol.ts';
 
-type JobInput = JobRequest extends infer J ? (J extends { jobId: number } ? Omit<J, 'jobId'> : never) : never;
+/** A job as the screens ask for it: the worker's request without the id this module gives it. */
+export type JobInput = JobRequest extends infer J ? (J extends { jobId: number } ? Omit<J, 'jobId'> : never) : never;
 
 export interface JobHandlers {
   onProgress?: (p: JobProgress) => void;
@@ -24,7 +25,7 @@ export class JobCancelled extends Error {
 }
 
 interface Pending extends JobHandlers {
-  resolve: (value: unknown) => void;
+  resolve: (result: JobResult) => void;
   reject: (error: Error) => void;
 }
 
@@ -41,7 +42,7 @@ function onReply(m: WorkerReply): void {
   else if (m.type === 'result') job.onResult?.(m.candidateId);
   else {
     pending.delete(m.jobId);
-    if (m.type === 'done') job.resolve(m.value);
+    if (m.type === 'done') job.resolve(m.result);
     else job.reject(m.cancelled ? new JobCancelled() : new Error(m.message));
   }
 }
@@ -84,33 +85,33 @@ function lendEngine(w: Worker): void {
   w.postMessage({ type: 'engine', port: port2, info: engine.info } satisfies WorkerRequest, [port2]);
 }
 
-export interface Job<T> {
+export interface Job<K extends JobKind> {
   id: number;
-  done: Promise<T>;
+  kind: K;
+  done: Promise<JobResults[K]>;
   cancel(): void;
 }
 
-export function startJob<T = unknown>(input: JobInput, handlers: JobHandlers = {}): Job<T> {
+export function startJob<I extends JobInput>(input: I, handlers: JobHandlers = {}): Job<I['kind']> {
   const w = ensureWorker();
   lendEngine(w);
   const id = nextJobId++;
-  const done = new Promise<T>((resolve, reject) => {
-    pending.set(id, { ...handlers, resolve: resolve as (v: unknown) => void, reject });
+  const done = new Promise<JobResults[I['kind']]>((resolve, reject) => {
+    pending.set(id, {
+      ...handlers,
+      reject,
+      resolve: (result) => {
+        // The worker tags each result with its job's kind; the tag is what makes this one narrowing safe.
+        if (result.kind === input.kind) resolve(result.value as JobResults[I['kind']]);
+        else reject(new Error(`The evaluation worker answered a ${input.kind} job with a ${result.kind} result.`));
+      },
+    });
   });
   w.postMessage({ type: 'job', job: { ...input, jobId: id } as JobRequest } satisfies WorkerRequest);
-  return { id, done, cancel: () => w.postMessage({ type: 'cancel', jobId: id } satisfies WorkerRequest) };
+  return { id, kind: input.kind, done, cancel: () => w.postMessage({ type: 'cancel', jobId: id } satisfies WorkerRequest) };
 }
 
 export function engineStatus(): { ready: boolean; model: string | null; kind: string | null } {
   const engine = loadedEngine();
   return { ready: engine !== null, model: engine?.info.model ?? null, kind: engine?.info.kind ?? null };
-}
-
-/** (Re)extracts memories or regenerates the persona of one person. */
-export async function extractPerson(personId: string, what: 'memories' | 'persona', onProgress: (p: JobProgress) => void): Promise<void> {
-  const job = startJob({ kind: what === 'memories' ? 'extract-memories' : 'persona', personId }, { onProgress });
-  const result = (await job.done) as { failures?: number; conversations?: number; version?: number };
-  onProgress(what === 'memories'
-    ? { done: result.conversations ?? 0, total: result.conversations ?? 0, text: `Done${result.failures ? `: ${result.failures} conversation chunks failed to parse (kept nothing from them)` : ''}.` }
-    : { done: 1, total: 1, text: `Persona version ${result.version} saved.` });
 }

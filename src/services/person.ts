@@ -1,8 +1,10 @@
-// What the Person screen writes: hand-edited persona versions and memories. Records are built
+// What the Person screen writes: hand-edited persona versions and memories, and the jobs that
+// extract them with the loaded model. Records are built
 // here so the screen only displays state; the store validates each one against its schema.
 import { db } from '../store/db.ts';
 import { contentId } from '../lib/hash.ts';
 import type { Memory, Persona } from '../domain/records.ts';
+import { jobs } from './jobs.svelte.ts';
 
 /** Saves an edit as a new persona version above the highest stored one; older versions stay. */
 export async function savePersonaVersion(personId: string, edit: { profile: string; topics: string; isDeep: boolean; gateReason: string }): Promise<Persona> {
@@ -32,4 +34,20 @@ export async function saveMemory(personId: string, edit: { label: string; value:
 
 export function deleteMemory(id: string): Promise<void> {
   return db.memories.delete(id);
+}
+
+/** (Re)extracts memories or regenerates the persona of one person, as a job of the jobs store. */
+export function extractPerson(personId: string, what: 'memories' | 'persona', name: string): void {
+  const where = { screen: 'person', param: personId } as const;
+  if (what === 'memories') {
+    void jobs.start({ kind: 'extract-memories', personId }, {
+      label: `Extracting ${name}'s memories`, scope: personId, where,
+      describe: (r) => ({ status: 'done', message: `Done${r.failures ? `: ${r.failures} conversation chunks failed to parse (kept nothing from them)` : ''}.` }),
+    });
+  } else {
+    void jobs.start({ kind: 'persona', personId }, {
+      label: `Inferring ${name}'s persona`, scope: personId, where,
+      describe: (r) => ({ status: 'done', message: `Persona version ${r.version} saved.` }),
+    });
+  }
 }
