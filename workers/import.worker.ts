@@ -12,9 +12,11 @@ async function handle(request: ImportRequest): Promise<ImportReply> {
   switch (request.kind) {
     case 'parseFiles':
     case 'parseText': {
+      // A criteria file may attach to sessions imported earlier: let the parser look them up.
+      const options = { ...request.options, storedCases: (ids: string[]) => db.casesOfSessions(ids) };
       const { bundles, issues } = request.kind === 'parseFiles'
-        ? await parseFiles(request.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.buffer) })), request.options)
-        : await parsePastedText(request.text, request.name, request.options);
+        ? await parseFiles(request.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.buffer) })), options)
+        : await parsePastedText(request.text, request.name, options);
       pending = bundles;
       return { kind: 'preview', preview: summarize(bundles, issues) };
     }

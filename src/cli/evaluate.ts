@@ -26,7 +26,9 @@ Judges every candidate reply in the data (PersonaEmp sessions + predictions, or 
 check, and writes one JSON line per candidate to --out. Re-running with the same --out resumes.
 
   --data FILE          data set (repeatable)
-  --predictions FILE   PersonaEmp predictions aligned with --data (repeatable)
+  --predictions FILE   PersonaEmp predictions, one file per system (repeatable)
+  --criteria FILE      the criteria file of prepare_criteria.py, attached to the cases of --data
+                       by session_id / query_id (repeatable; --data FILE reads it as well)
   --engine openai      an OpenAI-compatible server (llama.cpp, vLLM, Ollama, ...)
   --base-url URL       e.g. http://127.0.0.1:8080/v1
   --model NAME         model name sent to the server
@@ -60,6 +62,7 @@ function integer(name: string, value: string | undefined, fallback: number, min:
 interface Args {
   data: string[];
   predictions: string[];
+  criteria: string[];
   baseUrl: string;
   model: string;
   apiKey?: string;
@@ -78,7 +81,7 @@ function parse(argv: string[]): Args | 'help' {
     args: argv,
     allowPositionals: true,
     options: {
-      data: { type: 'string', multiple: true }, predictions: { type: 'string', multiple: true }, engine: { type: 'string' },
+      data: { type: 'string', multiple: true }, predictions: { type: 'string', multiple: true }, criteria: { type: 'string', multiple: true }, engine: { type: 'string' },
       'base-url': { type: 'string' }, model: { type: 'string' }, 'api-key': { type: 'string' }, out: { type: 'string' },
       mode: { type: 'string' }, k: { type: 'string' }, lambda: { type: 'string' }, concurrency: { type: 'string' },
       retries: { type: 'string' }, seed: { type: 'string' }, 'context-window': { type: 'string' }, 'json-mode': { type: 'string' },
@@ -103,6 +106,7 @@ function parse(argv: string[]): Args | 'help' {
   return {
     data: values.data,
     predictions: values.predictions ?? [],
+    criteria: values.criteria ?? [],
     baseUrl: values['base-url'],
     model: values.model,
     apiKey: values['api-key'] ?? process.env.OPENAI_API_KEY,
@@ -213,7 +217,7 @@ export async function run(argv: string[]): Promise<number> {
   const err = (s: string) => process.stderr.write(`${s}\n`);
 
   const files = [];
-  for (const path of [...a.data, ...a.predictions]) {
+  for (const path of [...a.data, ...a.predictions, ...a.criteria]) {
     try {
       files.push({ name: path, bytes: new Uint8Array(await readFile(path)) });
     } catch (e) {

@@ -12,12 +12,12 @@ import { checkSize } from '../import/text.ts';
 const help = `Usage: attune import FILE... --dry-run [--json] [--out FILE] [--max-mb N]
 
 Detects each file's format (ChatGPT/Claude export .zip or conversations.json, ShareGPT,
-OpenAI chat JSONL, PersonaEmp sessions + predictions, CSV of cases, User:/Assistant: text)
+OpenAI chat JSONL, PersonaEmp sessions + predictions + criteria, CSV of cases, User:/Assistant: text)
 and prints what it holds. Node has no store: import into the app from its Library screen.
 
   --dry-run    required: parse and report only
   --json       print one JSON object {format, people, conversations, messages, memories,
-               personas, cases, candidates, files, notes, errors}; "format" is the detected
+               personas, cases, candidates, criteria, files, notes, errors}; "format" is the detected
                format, "mixed" when files differ (see "files"), null when none could be read
   --out FILE   also write the parsed records (bundles and issues) as JSON to FILE
   --max-mb N   largest file accepted, in MB (default ${DEFAULT_MAX_BYTES / 1024 ** 2})
@@ -76,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
   } else {
     for (const f of report.files) {
       process.stdout.write(`${f.file}: ${f.format}: ${f.people} people, ${f.conversations} conversations, ${f.messages} messages, `
-        + `${f.memories} memories, ${f.cases} cases, ${f.candidates} candidates\n`);
+        + `${f.memories} memories, ${f.cases} cases, ${f.candidates} candidates${f.criteria ? `, criteria for ${f.criteria} cases` : ''}\n`);
     }
     for (const n of report.notes) process.stdout.write(`${n.file}: note: ${n.note}\n`);
     for (const e of errors) process.stderr.write(`${e.file} (${e.where}): ${e.message}\n`);

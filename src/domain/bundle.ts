@@ -14,8 +14,21 @@ export interface ImportBundle {
   personas: Persona[];
   cases: Case[];
   candidates: Candidate[];
+  /**
+   * Criteria a criteria file gives to cases by id: an update of cases that may already be stored
+   * (the store applies it after the records, in the same transaction).
+   */
+  caseCriteria?: CaseCriteria[];
   /** Remarks for the preview that are not errors (defaults applied, parts skipped). */
   notes?: string[];
+}
+
+export interface CaseCriteria {
+  caseId: string;
+  /** The reference's ids, to name the case if it has gone from the store by the time of writing. */
+  sessionId: string;
+  queryId: string;
+  referenceCriteria: NonNullable<Case['referenceCriteria']>;
 }
 
 export function emptyBundle(format: ImportFormat, file: string): ImportBundle {
@@ -30,6 +43,8 @@ export interface ImportCounts {
   personas: number;
   cases: number;
   candidates: number;
+  /** Cases given criteria by a criteria file. */
+  criteria: number;
 }
 
 export function countBundle(b: ImportBundle): ImportCounts {
@@ -41,5 +56,6 @@ export function countBundle(b: ImportBundle): ImportCounts {
     personas: b.personas.length,
     cases: b.cases.length,
     candidates: b.candidates.length,
+    criteria: b.caseCriteria?.length ?? 0,
   };
 }

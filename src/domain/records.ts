@@ -9,10 +9,14 @@ export type Dimension = z.infer<typeof Dimension>;
 export const QUERY_CATEGORIES = ['ES', 'HEI', 'SS'] as const;
 export const QueryCategory = z.enum(QUERY_CATEGORIES);
 export type QueryCategory = z.infer<typeof QueryCategory>;
+/** The full names the reference's files write for each category (METHOD.md). */
+export const QUERY_CATEGORY_NAMES: Record<QueryCategory, string> = {
+  ES: 'Emotional Support', HEI: 'High-EQ Interaction', SS: 'Social Strategy',
+};
 
 export const ImportFormat = z.enum([
   'chatgpt', 'claude', 'sharegpt', 'openai-jsonl', 'personaemp', 'personaemp-predictions',
-  'csv', 'plaintext', 'demo', 'manual',
+  'personaemp-criteria', 'csv', 'plaintext', 'demo', 'manual',
 ]);
 export type ImportFormat = z.infer<typeof ImportFormat>;
 

@@ -4,7 +4,7 @@ import { contentIdSync, messageId } from './ids.ts';
 import type {
   Candidate, Case, Conversation, ImportFormat, Memory, Message, Person, Persona, Role,
 } from '../domain/records.ts';
-import { QUERY_CATEGORIES, type QueryCategory } from '../domain/records.ts';
+import { QUERY_CATEGORIES, QUERY_CATEGORY_NAMES, type QueryCategory } from '../domain/records.ts';
 import { emptyBundle, type ImportBundle } from '../domain/bundle.ts';
 import { ImportError } from './issues.ts';
 
@@ -73,13 +73,23 @@ export class Reader {
     return ms;
   }
 
+  /** A category code (ES, HEI, SS) or the full name the reference writes, any case, trimmed. */
   category(value: unknown, path: string): QueryCategory {
-    const text = typeof value === 'string' ? value.trim().toUpperCase() : value;
-    if (typeof text !== 'string' || !(QUERY_CATEGORIES as readonly string[]).includes(text)) {
-      this.fail(path, `expected a category ES, HEI or SS, found ${describe(value)}`);
+    const code = typeof value === 'string' ? categoryCode(value) : undefined;
+    if (!code) {
+      this.fail(path, `expected a category ES, HEI or SS (or its full name: ${Object.values(QUERY_CATEGORY_NAMES).map((n) => `"${n}"`).join(', ')}), found ${describe(value)}`);
     }
-    return text as QueryCategory;
+    return code;
   }
+}
+
+const CATEGORY_BY_NAME = new Map<string, QueryCategory>(
+  QUERY_CATEGORIES.flatMap((code) => [[code.toLowerCase(), code], [QUERY_CATEGORY_NAMES[code].toLowerCase(), code]] as const),
+);
+
+/** "Emotional Support", "es", " HEI " → the code; anything else → undefined. */
+export function categoryCode(text: string): QueryCategory | undefined {
+  return CATEGORY_BY_NAME.get(text.trim().toLowerCase());
 }
 
 export function fileStem(name: string): string {
@@ -160,9 +170,12 @@ export class BundleBuilder {
     return { conversation, messages };
   }
 
-  async memory(personId: string, label: string, value: string, evidence: string[]): Promise<Memory> {
+  /** `order`: the memory's position in the data set's own list, when it has one. */
+  async memory(personId: string, label: string, value: string, evidence: string[], order?: number): Promise<Memory> {
     const id = contentIdSync('mem', { personId, label, value });
-    const memory: Memory = { id, personId, label, value, evidence, origin: 'imported', updatedAt: this.createdAt };
+    const memory: Memory = {
+      id, personId, label, value, evidence, origin: 'imported', updatedAt: this.createdAt, ...(order === undefined ? {} : { order }),
+    };
     if (this.fresh(id)) this.bundle.memories.push(memory);
     return memory;
   }
@@ -176,7 +189,8 @@ export class BundleBuilder {
 
   async case(
     personId: string,
-    fields: Pick<Case, 'query' | 'category' | 'scenario' | 'relevantMemoryIds' | 'referenceCriteria'>,
+    fields: Pick<Case, 'query' | 'category' | 'scenario' | 'relevantMemoryIds' | 'referenceCriteria'>
+      & Partial<Pick<Case, 'categoryLabel' | 'sessionId' | 'queryId'>>,
     externalId?: string,
   ): Promise<Case> {
     const id = contentIdSync('case', { personId, query: fields.query, scenario: fields.scenario, category: fields.category, externalId });
@@ -184,19 +198,21 @@ export class BundleBuilder {
       id, personId, createdAt: this.createdAt, ...fields,
       source: { format: this.format, file: this.file, ...(externalId ? { externalId } : {}) },
     };
-    if (item.scenario === undefined) delete item.scenario;
-    if (item.referenceCriteria === undefined) delete item.referenceCriteria;
+    for (const key of ['scenario', 'referenceCriteria', 'categoryLabel', 'sessionId', 'queryId'] as const) {
+      if (item[key] === undefined) delete item[key];
+    }
     if (this.fresh(id)) this.bundle.cases.push(item);
     return item;
   }
 
+  /** `system` (a predictions file's stem) is part of the id: two systems' identical replies stay two candidates. */
   async candidate(
-    c: Pick<Case, 'id' | 'personId'>, text: string, name: string | undefined, label: number | null,
+    c: Pick<Case, 'id' | 'personId'>, text: string, name: string | undefined, label: number | null, system?: string,
   ): Promise<Candidate> {
-    const id = contentIdSync('cand', { caseId: c.id, text, name, label });
+    const id = contentIdSync('cand', { caseId: c.id, text, name, label, ...(system ? { system } : {}) });
     const candidate: Candidate = {
       id, caseId: c.id, personId: c.personId, text, source: 'import', label, createdAt: this.createdAt,
-      ...(name ? { name } : {}),
+      ...(name ? { name } : {}), ...(system ? { system } : {}),
     };
     if (this.fresh(id)) this.bundle.candidates.push(candidate);
     return candidate;

@@ -6,13 +6,17 @@ import { unzipSync } from 'fflate';
 import type { ImportBundle } from '../domain/bundle.ts';
 import { ImportError, type ImportIssue } from './issues.ts';
 import { fail, fileStem } from './common.ts';
+import type { Case } from '../domain/records.ts';
 import { sha256Bytes } from './ids.ts';
 import { parseChatGpt, type ExportOwner } from './chatgpt.ts';
 import { parseClaude } from './claude.ts';
 import { parseCsv } from './csv.ts';
 import { readJson, scanJson, skipSpace, type JsonDoc } from './json.ts';
 import { parseOpenAiJsonl } from './openai-jsonl.ts';
-import { parsePersonaEmpPredictions, parsePersonaEmpSessions, type SessionsResult } from './personaemp.ts';
+import {
+  attachCriteria, parsePersonaEmpPredictions, parsePersonaEmpSessions, predictionsLayout, readCriteriaFile,
+  readPredictionEntries, type SessionsResult,
+} from './personaemp.ts';
 import { TURN_MARKER, parsePlainText } from './plaintext.ts';
 import { parseShareGpt } from './sharegpt.ts';
 import { checkSize, decodeUtf8, formatBytes, isZip, normalizeEncoding } from './text.ts';
@@ -26,22 +30,28 @@ export interface ParseResult { bundles: ImportBundle[]; issues: ImportIssue[] }
 export interface ParseOptions {
   /** Largest file (or zip entry) accepted, in bytes. */
   maxBytes?: number;
+  /**
+   * Where a store is at hand (the app's import worker): the stored cases of these PersonaEmp
+   * sessions, so that a criteria file can attach to sessions imported earlier.
+   */
+  storedCases?: (sessionIds: string[]) => Promise<Case[]>;
 }
 
 export const DEFAULT_MAX_BYTES = 1024 ** 3;
 
 const KNOWN_FORMATS = 'a ChatGPT or Claude export (.zip or conversations.json), ShareGPT JSON, OpenAI chat JSONL, ' +
-  'PersonaEmp sessions or predictions JSON, a CSV with query and response columns, or chat text with "User:" / "Assistant:" turns';
+  'PersonaEmp sessions, predictions or criteria JSON, a CSV with query and response columns, or chat text with "User:" / "Assistant:" turns';
 
 type ArrayDoc = Extract<JsonDoc, { kind: 'array' }>;
 
-/** A predictions file waits until every sessions file of the same call has been read. */
-interface PendingPredictions { file: string; doc: ArrayDoc }
+/** Predictions and criteria files wait until every sessions file of the same call has been read. */
+interface PendingFile { file: string; doc: ArrayDoc }
 
 type Parsed =
   | { kind: 'bundle'; bundle: ImportBundle }
   | { kind: 'sessions'; result: SessionsResult }
-  | { kind: 'predictions'; pending: PendingPredictions };
+  | { kind: 'predictions'; pending: PendingFile }
+  | { kind: 'criteria'; pending: PendingFile };
 
 export async function parseFiles(files: InputFile[], options: ParseOptions = {}): Promise<ParseResult> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -49,7 +59,8 @@ export async function parseFiles(files: InputFile[], options: ParseOptions = {})
   const issues: ImportIssue[] = [];
   const sessions: SessionsResult[] = [];
   const failedFiles: string[] = [];
-  const predictions: PendingPredictions[] = [];
+  const predictions: PendingFile[] = [];
+  const criteria: PendingFile[] = [];
   for (const file of files) {
     try {
       const parsed = await parseOne(file, maxBytes);
@@ -57,15 +68,36 @@ export async function parseFiles(files: InputFile[], options: ParseOptions = {})
       else if (parsed.kind === 'sessions') {
         sessions.push(parsed.result);
         bundles.push(parsed.result.bundle);
-      } else predictions.push(parsed.pending);
+      } else if (parsed.kind === 'predictions') predictions.push(parsed.pending);
+      else criteria.push(parsed.pending);
     } catch (error) {
       issues.push(toIssue(file.name, error));
       failedFiles.push(file.name);
     }
   }
+  const systems = new Map<string, string>();
   for (const pending of predictions) {
     try {
+      // Each predictions file is one system, named after the file: two files with one name would merge.
+      const system = fileStem(pending.file);
+      const other = systems.get(system);
+      if (other !== undefined) fail(pending.file, 'file', `${other} in this import is also named "${system}"; each predictions file is a system named after its file: rename one`);
       bundles.push(await pairPredictions(pending, sessions, failedFiles));
+      systems.set(system, pending.file);
+    } catch (error) {
+      issues.push(toIssue(pending.file, error));
+    }
+  }
+  for (const pending of criteria) {
+    try {
+      const read = readCriteriaFile(pending.file, pending.doc);
+      const parsedIds = new Set(sessions.flatMap((s) => s.sessions.map((x) => x.sessionId)));
+      const missing = [...new Set(read.entries.map((e) => e.sessionId))].filter((id) => !parsedIds.has(id));
+      // undefined: no store to look in (the CLI), so the sessions must come in the same call.
+      const stored = options.storedCases ? (missing.length ? await options.storedCases(missing) : []) : undefined;
+      const attached = attachCriteria(pending.file, read, sessions.map((s) => ({ file: s.bundle.file, sessions: s.sessions })), stored);
+      if (attached.bundle) bundles.push(attached.bundle);
+      issues.push(...attached.issues);
     } catch (error) {
       issues.push(toIssue(pending.file, error));
     }
@@ -84,20 +116,31 @@ function toIssue(file: string, error: unknown): ImportIssue {
   return { file, where: 'file', message: `could not be read: ${(error as Error)?.message ?? String(error)}` };
 }
 
-async function pairPredictions(pending: PendingPredictions, sessions: SessionsResult[], failedFiles: string[]): Promise<ImportBundle> {
-  const { file, doc } = pending;
-  let match = sessions;
-  if (sessions.length > 1) match = sessions.filter((s) => s.casesInOrder.length === doc.length);
-  if (match.length === 1) {
-    return parsePersonaEmpPredictions(file, doc, { file: match[0].bundle.file, casesInOrder: match[0].casesInOrder });
-  }
+/** Pairs a predictions file with the one sessions file of the call whose shape it fits. */
+async function pairPredictions(pending: PendingFile, sessions: SessionsResult[], failedFiles: string[]): Promise<ImportBundle> {
+  const { file } = pending;
   if (sessions.length === 0 && failedFiles.length > 0) {
     fail(file, '$', `not imported: no PersonaEmp sessions file could be read to align it with (failed: ${failedFiles.join(', ')}); fix it and import both together`);
   }
   if (sessions.length === 0) {
     fail(file, '$', 'a PersonaEmp predictions file must be imported together with its sessions file (choose both files at once)');
   }
-  fail(file, '$', `cannot tell which sessions file these ${doc.length} predictions belong to (${sessions.map((s) => s.bundle.file).join(', ')}); import one sessions file with its predictions at a time`);
+  const entries = readPredictionEntries(file, pending.doc);
+  const fits = sessions.map((s) => ({ s, fit: predictionsLayout(entries, s.bundle.file, s.sessions) }));
+  const matches = fits.filter((f) => 'layout' in f.fit);
+  if (matches.length === 1) {
+    const { s, fit } = matches[0];
+    return parsePersonaEmpPredictions(entries, (fit as { layout: 'per-session' | 'flat' }).layout, s.sessions);
+  }
+  if (matches.length > 1) {
+    fail(file, '$', `its ${entries.responses.length} entries fit several sessions files (${matches.map((m) => m.s.bundle.file).join(', ')}); import one sessions file with its predictions at a time`);
+  }
+  if (fits.length === 1) {
+    const mismatch = fits[0].fit as { where: string; message: string };
+    fail(file, mismatch.where, mismatch.message);
+  }
+  const counts = sessions.map((s) => `${s.bundle.file}: ${s.sessions.length} sessions, ${s.sessions.reduce((n, x) => n + x.cases.length, 0)} queries`).join('; ');
+  fail(file, '$', `its ${entries.responses.length} entries fit none of the sessions files (${counts}): expected one entry per session, responses[j] answering queries[j]`);
 }
 
 async function parseOne(file: InputFile, maxBytes: number): Promise<Parsed> {
@@ -176,10 +219,12 @@ async function parseJson(
   const ends = () => ({ first: sha256Bytes(doc.raw(0)), last: sha256Bytes(doc.raw(doc.length - 1)) });
   if (has('mapping')) return { kind: 'bundle', bundle: await parseChatGpt(name, doc, owner, owner.id ?? ends()) };
   if (has('chat_messages')) return { kind: 'bundle', bundle: await parseClaude(name, doc, owner, owner.id ?? ends()) };
+  // Criteria and predictions entries may carry a session_id too: they are told by their lists first.
+  if (has('criterias')) return { kind: 'criteria', pending: { file: name, doc } };
+  if (has('responses') && !has('queries')) return { kind: 'predictions', pending: { file: name, doc } };
   if (has('session_id') || (has('queries') && has('conversation'))) {
     return { kind: 'sessions', result: await parsePersonaEmpSessions(name, doc) };
   }
-  if (has('responses')) return { kind: 'predictions', pending: { file: name, doc } };
   if (has('conversations')) return { kind: 'bundle', bundle: await parseShareGpt(name, doc, digest()) };
   const found = keys.length > 0 ? `an object with keys ${keys.slice(0, 8).join(', ')}` : describeValue(first);
   fail(name, '$[0]', `expected an item of ${KNOWN_FORMATS}; found ${found}`);

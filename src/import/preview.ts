@@ -20,7 +20,7 @@ export interface ImportPreview {
   bundleCount: number;
 }
 
-const zero = (): ImportCounts => ({ people: 0, conversations: 0, messages: 0, memories: 0, personas: 0, cases: 0, candidates: 0 });
+const zero = (): ImportCounts => ({ people: 0, conversations: 0, messages: 0, memories: 0, personas: 0, cases: 0, candidates: 0, criteria: 0 });
 
 function add(into: ImportCounts, counts: ImportCounts): void {
   for (const k of Object.keys(into) as (keyof ImportCounts)[]) into[k] += counts[k];

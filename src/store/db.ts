@@ -7,7 +7,8 @@ import {
   Candidate, Case, Conversation, CriteriaSet, Judgment, Memory, Message, Person, Persona, Run,
   Setting,
 } from '../domain/records.ts';
-import type { ImportBundle } from '../domain/bundle.ts';
+import type { CaseCriteria, ImportBundle } from '../domain/bundle.ts';
+import { stableStringify } from '../lib/hash.ts';
 
 export const schemas = {
   people: Person,
@@ -31,7 +32,8 @@ const IMPORT_TABLES = [
   'people', 'conversations', 'messages', 'memories', 'personas', 'cases', 'candidates',
 ] as const satisfies readonly (TableName & keyof ImportBundle)[];
 export type ImportTable = (typeof IMPORT_TABLES)[number];
-export type ImportAdded = Record<ImportTable, number>;
+/** Records added per table, and `criteria`: cases whose reference criteria a criteria file changed. */
+export type ImportAdded = Record<ImportTable | 'criteria', number>;
 
 /** A record failed its schema: names the table, the record's id and the zod path. */
 export class StoreValidationError extends Error {
@@ -162,7 +164,7 @@ export class AttuneDB extends Dexie {
    * whole import and leaves the store unchanged. Returns how many records were actually added.
    */
   async applyImport(bundles: ImportBundle[]): Promise<ImportAdded> {
-    const added = Object.fromEntries(IMPORT_TABLES.map((t) => [t, 0])) as ImportAdded;
+    const added = Object.fromEntries([...IMPORT_TABLES, 'criteria'].map((t) => [t, 0])) as ImportAdded;
     await this.transaction('rw', IMPORT_TABLES.map((t) => this.table(t)), async () => {
       for (const name of IMPORT_TABLES) {
         const unique = new Map<string, { id: string }>();
@@ -174,8 +176,33 @@ export class AttuneDB extends Dexie {
         await table.bulkAdd(fresh);
         added[name] = fresh.length;
       }
+      // After the cases, so that criteria can attach to cases added by this same import.
+      added.criteria = await this.attachReferenceCriteria(bundles.flatMap((b) => b.caseCriteria ?? []));
     });
     return added;
+  }
+
+  /**
+   * Sets the reference criteria of stored cases (a criteria file's update). Every case must exist:
+   * one that does not fails the whole transaction it runs in. Returns how many cases changed.
+   */
+  private async attachReferenceCriteria(updates: CaseCriteria[]): Promise<number> {
+    if (updates.length === 0) return 0;
+    const cases = await this.cases.bulkGet(updates.map((u) => u.caseId));
+    const changed: Case[] = [];
+    updates.forEach((u, i) => {
+      const stored = cases[i];
+      if (!stored) throw new Error(`Case of session "${u.sessionId}", query "${u.queryId}" is no longer in the library; nothing was imported`);
+      if (stableStringify(stored.referenceCriteria ?? null) !== stableStringify(u.referenceCriteria)) changed.push({ ...stored, referenceCriteria: u.referenceCriteria });
+    });
+    await this.cases.bulkPut(changed);
+    return changed.length;
+  }
+
+  /** Stored cases of these PersonaEmp sessions (by `session_id`), for attaching a criteria file to them. */
+  casesOfSessions(sessionIds: string[]): Promise<Case[]> {
+    const wanted = new Set(sessionIds);
+    return this.cases.filter((c) => c.sessionId !== undefined && wanted.has(c.sessionId)).toArray();
   }
 
   /** Deletes a person and everything that belongs to them, in one transaction. */

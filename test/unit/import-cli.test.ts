@@ -22,6 +22,19 @@ describe('attune import', () => {
     expect(report.files.map((f: { format: string }) => f.format)).toEqual(['personaemp', 'personaemp-predictions']);
   });
 
+  it('reads the reference\'s sessions, criteria and three predictions files together', async () => {
+    const ref = (name: string) => `test/fixtures/reference/${name}`;
+    const { code, stdout } = await attune('import', ref('English.json'), ref('English_criteria.json'), ref('qwen2.5-7b-instruct.json'),
+      ref('deepseek-r1-distill-8b.json'), ref('llama-3.1-8b-instruct.json'), '--dry-run');
+    expect(code).toBe(0);
+    expect(stdout.split('\n')).toEqual(expect.arrayContaining([
+      `${ref('English.json')}: personaemp: 3 people, 3 conversations, 13 messages, 6 memories, 6 cases, 0 candidates`,
+      `${ref('deepseek-r1-distill-8b.json')}: personaemp-predictions: 0 people, 0 conversations, 0 messages, 0 memories, 0 cases, 6 candidates`,
+      `${ref('English_criteria.json')}: personaemp-criteria: 0 people, 0 conversations, 0 messages, 0 memories, 0 cases, 0 candidates, criteria for 6 cases`,
+      `${ref('English_criteria.json')}: note: criteria for 6 queries of 3 sessions`,
+    ]));
+  });
+
   it('names the format when all files share it', async () => {
     const { code, stdout } = await attune('import', 'test/fixtures/import/chatgpt-export.zip', '--dry-run', '--json');
     expect(code).toBe(0);

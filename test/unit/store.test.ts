@@ -91,9 +91,9 @@ describe('validation', () => {
 describe('applyImport', () => {
   it('adds everything once and nothing on a second import of the same content', async () => {
     const first = await db.applyImport([personBundle('a'), personBundle('b', 4)]);
-    expect(first).toEqual({ people: 2, conversations: 2, messages: 7, memories: 2, personas: 2, cases: 2, candidates: 2 });
+    expect(first).toEqual({ people: 2, conversations: 2, messages: 7, memories: 2, personas: 2, cases: 2, candidates: 2, criteria: 0 });
     const again = await db.applyImport([personBundle('a'), personBundle('b', 4)]);
-    expect(again).toEqual({ people: 0, conversations: 0, messages: 0, memories: 0, personas: 0, cases: 0, candidates: 0 });
+    expect(again).toEqual({ people: 0, conversations: 0, messages: 0, memories: 0, personas: 0, cases: 0, candidates: 0, criteria: 0 });
     expect(await db.messages.count()).toBe(7);
   });
 
