@@ -17,7 +17,7 @@ export function previewText(text: string, name = 'pasted text'): Promise<Pending
 }
 
 export function describeAdded(added: ImportAdded): string {
-  const parts = Object.entries(added).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`);
+  const parts = Object.entries(added).filter(([, n]) => n > 0).map(([k, n]) => (k === 'criteria' ? `criteria for ${n} stored cases` : `${n} ${k}`));
   return parts.length ? `Added ${parts.join(', ')}.` : 'Nothing new: everything in these files is already in the library.';
 }
 

@@ -44,6 +44,9 @@ describe('reference sessions file', () => {
       ['english_2:0', 'ES', 'Emotional Support'],
     ]);
     for (const c of b.cases) expect(() => Case.parse(c)).not.toThrow();
+    // Memories keep their position in extracted_memory (the reference lists them in that order).
+    const first = b.memories.filter((m) => m.personId === b.people[0].id);
+    expect(first.map((m) => [m.order, m.label])).toEqual([[0, 'states and experiences'], [1, 'social relationships'], [2, 'constraints and boundaries']]);
   });
 
   it('keeps session_id and query_id on every case, and the scenario whether the situation is an object or text', async () => {
