@@ -24,11 +24,15 @@ export function runningJob(runId: string | null) {
   return runId ? jobs.find('evaluate', runId) : undefined;
 }
 
+/** The run this page is creating and about to start: its own start owns it, so it is not
+ *  "interrupted" in the moment between being stored and being started. */
+let starting: string | null = null;
+
 export function isActive(runId: string): boolean {
   return runningJob(runId) !== undefined;
 }
 
-export async function createRun(name: string, caseIds: string[], settings: Omit<RunSettings, 'engine' | 'model'>): Promise<Run> {
+async function createRun(name: string, caseIds: string[], settings: Omit<RunSettings, 'engine' | 'model'>): Promise<Run> {
   const engine = engineStatus();
   if (!engine.ready || !engine.model || !engine.kind) throw new Error('Load a model on the Models screen first.');
   const candidates = await db.candidates.where('caseId').anyOf(caseIds).count();
@@ -39,12 +43,29 @@ export async function createRun(name: string, caseIds: string[], settings: Omit<
     id: await contentId('run', { caseIds, settings: full, now }),
     name, status: 'pending', settings: full, caseIds, done: 0, total: candidates, failures: 0, createdAt: now, updatedAt: now,
   };
+  starting = run.id;
   await db.runs.put(run);
   return run;
 }
 
-export function startRun(run: Run): void {
+/** Stores a new run and starts it: the one way a fresh run begins. */
+export async function startNewRun(name: string, caseIds: string[], settings: Omit<RunSettings, 'engine' | 'model'>): Promise<Run> {
+  refuseIfRunning();
+  try {
+    const run = await createRun(name, caseIds, settings);
+    startRun(run);
+    return run;
+  } finally {
+    starting = null;
+  }
+}
+
+function refuseIfRunning(): void {
   if (runningJob(batch.runId)) throw new Error('A batch run is already going: cancel it or wait for it to finish.');
+}
+
+export function startRun(run: Run): void {
+  refuseIfRunning();
   const engine = engineStatus();
   if (!engine.ready) throw new Error(`Load ${run.settings.model} on the Models screen to run this.`);
   const s = run.settings;
@@ -95,5 +116,5 @@ export function secondsLeft(): number | null {
 
 /** Runs a closed tab left behind: 'running' in the store but with no job in this page. */
 export function interrupted(runs: Run[]): Run[] {
-  return runs.filter((r) => (r.status === 'running' || r.status === 'pending') && !isActive(r.id));
+  return runs.filter((r) => (r.status === 'running' || r.status === 'pending') && !isActive(r.id) && r.id !== starting);
 }

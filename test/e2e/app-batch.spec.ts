@@ -64,3 +64,20 @@ test('a batch run interrupted by closing the page resumes to the same results', 
   expect(rewards).toEqual([...rewards].sort((a, b) => a - b));
   await context.close();
 });
+
+test('a batch run starts without an alert; a second start while it runs is refused with one', async ({ page }) => {
+  await openWithScriptedEngine(page, '&delay=30');
+  await startBatch(page);
+  const bar = page.locator('progress.batch-progress');
+  await expect.poll(async () => Number(await bar.getAttribute('value')), { timeout: 60_000 }).toBeGreaterThan(3);
+  // The run is going and nothing claims otherwise.
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  // The "r" shortcut starts a run even while the button is disabled: that one is really refused.
+  await page.locator('body').click({ position: { x: 1, y: 1 } });
+  await page.keyboard.press('r');
+  await expect(page.getByRole('alert')).toContainText('A batch run is already going');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Cancelled' })).toBeVisible();
+  // Only the one run was stored: the refused start left nothing behind.
+  await expect(page.getByRole('combobox', { name: 'Results of run' }).locator('option')).toHaveCount(1);
+});
