@@ -18,8 +18,8 @@ async function importShareGpt(page: Page) {
   const preview = page.getByRole('region', { name: /Preview/ });
   const row = preview.getByRole('row', { name: /sharegpt-small\.json/ });
   await expect(row).toBeVisible();
-  // people, conversations, messages, memories, cases, candidates
-  await expect(row.getByRole('cell')).toHaveText(['sharegpt', '1', '2', '5', '0', '0', '0']);
+  // people, conversations, messages, memories, cases, candidates, criteria
+  await expect(row.getByRole('cell')).toHaveText(['sharegpt', '1', '2', '5', '0', '0', '0', '0']);
   await preview.getByRole('button', { name: 'Import' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Added 1 people, 2 conversations, 5 messages' })).toBeVisible();
 }
@@ -57,7 +57,7 @@ test('imports pasted plain text', async ({ page }) => {
   await page.getByLabel(/Conversation text/).fill('User: I lost my keys again.\nAssistant: That is frustrating. Where did you last see them?');
   await page.getByRole('button', { name: 'Preview pasted text' }).click();
   const preview = page.getByRole('region', { name: /Preview/ });
-  await expect(preview.getByRole('row', { name: /pasted text/ }).getByRole('cell')).toHaveText(['plaintext', '1', '1', '2', '0', '0', '0']);
+  await expect(preview.getByRole('row', { name: /pasted text/ }).getByRole('cell')).toHaveText(['plaintext', '1', '1', '2', '0', '0', '0', '0']);
   await preview.getByRole('button', { name: 'Import' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Added 1 people' })).toBeVisible();
   await page.reload();
@@ -152,5 +152,5 @@ test('files dropped on the drop zone are previewed', async ({ page }) => {
   }, json);
   await page.getByRole('region', { name: 'Drop files here' }).dispatchEvent('drop', { dataTransfer });
   const row = page.getByRole('region', { name: /Preview/ }).getByRole('row', { name: /dropped\.json/ });
-  await expect(row.getByRole('cell')).toHaveText(['sharegpt', '1', '2', '5', '0', '0', '0']);
+  await expect(row.getByRole('cell')).toHaveText(['sharegpt', '1', '2', '5', '0', '0', '0', '0']);
 });
