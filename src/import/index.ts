@@ -95,7 +95,7 @@ export async function parseFiles(files: InputFile[], options: ParseOptions = {})
       const missing = [...new Set(read.entries.map((e) => e.sessionId))].filter((id) => !parsedIds.has(id));
       // undefined: no store to look in (the CLI), so the sessions must come in the same call.
       const stored = options.storedCases ? (missing.length ? await options.storedCases(missing) : []) : undefined;
-      const attached = attachCriteria(pending.file, read, sessions.map((s) => ({ file: s.bundle.file, sessions: s.sessions })), stored);
+      const attached = attachCriteria(pending.file, read, sessions.map((s) => ({ file: s.bundle.file, sessions: s.sessions })), stored, failedFiles);
       if (attached.bundle) bundles.push(attached.bundle);
       issues.push(...attached.issues);
     } catch (error) {

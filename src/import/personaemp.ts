@@ -279,6 +279,8 @@ export function attachCriteria(
   read: { entries: CriteriaEntry[]; missingDimensions: number },
   parsed: { file: string; sessions: SessionCases[] }[],
   stored: Case[] | undefined,
+  /** Files of the same call that could not be read (one may be the sessions file). */
+  failed: string[] = [],
 ): { bundle?: ImportBundle; issues: ImportIssue[] } {
   // Session id → where its cases are and, per query id, every case with that id (a session
   // imported twice from edited files is two people).
@@ -300,7 +302,9 @@ export function attachCriteria(
     return {
       issues: [{
         file, where: '$',
-        message: `criteria for sessions ${shown}, but none of these sessions is in ${looked}; a criteria file attaches to the cases of its sessions file: `
+        message: `criteria for sessions ${shown}, but none of these sessions is in ${looked}`
+          + (failed.length ? ` (could not be read: ${failed.join(', ')})` : '')
+          + '; a criteria file attaches to the cases of its sessions file: '
           + (stored ? 'import the sessions file first, or choose both files at once' : 'give both files together'),
       }],
     };

@@ -217,6 +217,13 @@ describe('reference criteria file', () => {
     }]);
   });
 
+  it('names the sessions file that could not be read when it finds none of its sessions', async () => {
+    const broken = { name: 'English.json', bytes: new TextEncoder().encode(text('English.json').slice(0, 500)) };
+    const result = await parseFiles([broken, fixture('English_criteria.json')]);
+    expect(result.issues.map((i) => i.file)).toEqual(['English.json', 'English_criteria.json']);
+    expect(result.issues[1].message).toContain('none of these sessions is in this import (could not be read: English.json); a criteria file attaches');
+  });
+
   it('names every session and query id it cannot match, and attaches nothing', async () => {
     const wrong = json('English_criteria.json');
     wrong[1].session_id = 'english_9';
