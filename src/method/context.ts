@@ -6,6 +6,7 @@ import type { ChatMessage } from '../llm/engine.ts';
 import type { Case, Memory, Persona } from '../domain/records.ts';
 import { CATEGORY_GUIDE } from './dimensions.ts';
 import { delimit, relevanceScores } from './text.ts';
+import { MethodError } from './errors.ts';
 
 export type TokenCounter = (text: string) => Promise<number>;
 
@@ -80,9 +81,11 @@ export interface FittedPrompt {
   truncation?: string;
 }
 
-export class PromptTooLongError extends Error {
+/** Caught by the steps that record it as a failure; anywhere else it stops the job, typed. */
+export class PromptTooLongError extends MethodError {
   constructor(tokens: number, limit: number) {
-    super(`the prompt needs ${tokens} tokens even after shortening, but only ${limit} fit in the context window`);
+    const detail = `the prompt needs ${tokens} tokens even after shortening, but only ${limit} fit in the context window`;
+    super('context-too-small', detail, `The model's context window is too small for this prompt: ${detail}. Use a model with a longer context.`);
     this.name = 'PromptTooLongError';
   }
 }

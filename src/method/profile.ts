@@ -1,11 +1,13 @@
 // Steps 1 and 2 for one person: memories from history (incremental, per conversation) and the
-// persona (a new version only when its inputs changed; old versions are kept).
+// persona (a new version only when its inputs changed; old versions are kept). profilePerson
+// runs both in that order; the CLI and the app's evaluation worker call it alike.
 import type { ChatEngine } from '../llm/engine.ts';
 import type { Conversation, Memory, Message, Persona } from '../domain/records.ts';
 import { contentId, sha256 } from '../lib/hash.ts';
 import { PROFILE_PROMPT_VERSION } from './keys.ts';
 import { callStep, emptyUsage, addUsage, type StepUsage } from './call.ts';
 import { countMessages, memoCounter, type TokenCounter } from './context.ts';
+import { MethodError } from './errors.ts';
 import { memoriesPrompt, memoriesSchema, parseMemories, type NumberedTurn } from './steps/memories.ts';
 import { parsePersona, personaPrompt, personaSchema, RECENT_TURNS } from './steps/persona.ts';
 import { latestPersona, type EvaluationStore } from './store.ts';
@@ -38,7 +40,10 @@ export interface ExtractionResult {
 async function chunkTurns(turns: NumberedTurn[], limit: number, count: TokenCounter): Promise<NumberedTurn[][]> {
   const base = await countMessages(count, memoriesPrompt([]));
   const budget = limit - base;
-  if (budget < 32) throw new Error(`the context window leaves no room for history (${limit} tokens, ${base} for the instructions)`);
+  if (budget < 32) {
+    const detail = `the context window leaves no room for history (${limit} tokens, ${base} for the instructions)`;
+    throw new MethodError('context-too-small', detail, `The model's context window is too small to read the history: ${detail}. Use a model with a longer context.`);
+  }
   const chunks: NumberedTurn[][] = [];
   let current: NumberedTurn[] = [];
   let used = 0;
@@ -123,7 +128,7 @@ export async function extractMemories(
     const messageIds = new Set(convMessages.map((m) => m.id));
     const stale = (await store.listMemories(personId)).filter((m) =>
       m.origin === 'extracted' && m.sourceHash !== sourceHash && m.evidence.some((e) => messageIds.has(e)));
-    if (stale.length && store.deleteMemories) await store.deleteMemories(stale.map((m) => m.id));
+    if (stale.length) await store.deleteMemories(stale.map((m) => m.id));
     await store.putMemories(found);
     await store.putMark(mark);
     extracted++;
@@ -200,3 +205,62 @@ export async function inferPersona(
   await store.putPersona(persona);
   return { persona, cached: false, usage: outcome.usage };
 }
+
+/** One person's history, as the store or a data set holds it. */
+export interface PersonHistory {
+  personId: string;
+  conversations: Conversation[];
+  messages: Message[];
+}
+
+export interface ProfilePlan extends ProfileOptions {
+  /** Memories to use as they are (imported or already kept); without them, they are extracted from the history. */
+  memories?: Memory[];
+  /**
+   * 'infer': a new version only when its inputs changed (the default); 'regenerate': a new
+   * version in any case; 'skip': memories only; a Persona: used as it is (an imported one).
+   */
+  persona?: Persona | 'infer' | 'regenerate' | 'skip';
+  /** Called before each conversation is read and before the persona is inferred. */
+  onProgress?: (p: { step: 'memories' | 'persona'; done: number; total: number; text: string }) => void;
+}
+
+export interface PersonProfile {
+  memories: Memory[];
+  persona?: Persona;
+  /** Conversations whose memories failed to parse: nothing was kept from them, and they are asked again next time. */
+  memoryFailures: ExtractionFailure[];
+  personaFailure?: { error: string; raw: string };
+  usage: StepUsage;
+}
+
+/**
+ * Memories, then persona, for one person. Memories are extracted conversation by conversation
+ * (each one marked done only when it succeeded); the persona is inferred from them and the
+ * latest turns, when there is anything to infer from.
+ */
+export async function profilePerson(engine: ChatEngine, store: EvaluationStore, history: PersonHistory, plan: ProfilePlan = {}): Promise<PersonProfile> {
+  const { personId, conversations, messages } = history;
+  const usage = emptyUsage();
+  const memoryFailures: ExtractionFailure[] = [];
+  let memories = plan.memories;
+  if (!memories) {
+    const own = conversations.filter((c) => c.personId === personId);
+    for (const [i, conversation] of own.entries()) {
+      plan.onProgress?.({ step: 'memories', done: i, total: own.length, text: `Reading “${conversation.title}”` });
+      const r = await extractMemories(engine, store, personId, [conversation], messages.filter((m) => m.conversationId === conversation.id), plan);
+      addUsage(usage, r.usage);
+      memoryFailures.push(...r.failures);
+    }
+    memories = await store.listMemories(personId);
+  }
+  const choice = plan.persona ?? 'infer';
+  if (choice === 'skip') return { memories, memoryFailures, usage };
+  if (typeof choice === 'object') return { memories, persona: choice, memoryFailures, usage };
+  if (!memories.length && !messages.length) return { memories, memoryFailures, usage };
+  plan.onProgress?.({ step: 'persona', done: 0, total: 1, text: 'Inferring the persona' });
+  const inferred = await inferPersona(engine, store, personId, memories, recentTurns(conversations, messages), { ...plan, force: choice === 'regenerate' });
+  addUsage(usage, inferred.usage);
+  return { memories, persona: inferred.persona, personaFailure: inferred.failure, memoryFailures, usage };
+}
+

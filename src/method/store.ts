@@ -6,11 +6,8 @@ import type { CriteriaSet, Judgment, Memory, Persona } from '../domain/records.t
 export interface EvaluationStore {
   listMemories(personId: string): Promise<Memory[]>;
   putMemories(memories: Memory[]): Promise<void>;
-  /**
-   * Removes memories (extracted ones made stale by a changed conversation). Optional: a store
-   * without it keeps them, and the person can delete them by hand.
-   */
-  deleteMemories?(ids: string[]): Promise<void>;
+  /** Removes memories: extracted ones made stale by a changed conversation give way to the new ones. */
+  deleteMemories(ids: string[]): Promise<void>;
   /** Marks finished work whose result may be empty (a conversation that yielded no memories). */
   hasMark(key: string): Promise<boolean>;
   putMark(key: string): Promise<void>;

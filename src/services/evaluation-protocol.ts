@@ -4,6 +4,7 @@ import type { Dimension } from '../domain/records.ts';
 import type { EvaluationSettings } from '../method/pipeline.ts';
 import type { GenerationStyle } from '../method/steps/candidates.ts';
 import type { PairwiseResult } from '../method/compare.ts';
+import type { WireError } from '../method/errors.ts';
 
 export type JobRequest =
   | { kind: 'extract-memories'; jobId: number; personId: string }
@@ -44,4 +45,5 @@ export type WorkerReply =
   | { type: 'token'; jobId: number; delta: string }
   | { type: 'result'; jobId: number; candidateId: string }
   | { type: 'done'; jobId: number; result: JobResult }
-  | { type: 'error'; jobId: number; message: string; cancelled: boolean };
+  /** A failure in the one wire format (an engine's or the method's), rebuilt typed on the page. */
+  | { type: 'error'; jobId: number; error: WireError; cancelled: boolean };

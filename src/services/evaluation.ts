@@ -3,6 +3,7 @@
 // the Models screen; the worker only borrows it).
 import type { ChatEngine } from '../llm/engine.ts';
 import { serveEngine } from '../llm/port-engine.ts';
+import { decodeError } from '../method/errors.ts';
 import type { JobKind, JobProgress, JobRequest, JobResult, JobResults, WorkerReply, WorkerRequest } from './evaluation-protocol.ts';
 import { loadedEngine } from './engine-choice.svelte.ts';
 
@@ -43,7 +44,7 @@ function onReply(m: WorkerReply): void {
   else {
     pending.delete(m.jobId);
     if (m.type === 'done') job.resolve(m.result);
-    else job.reject(m.cancelled ? new JobCancelled() : new Error(m.message));
+    else job.reject(m.cancelled ? new JobCancelled() : decodeError(m.error));
   }
 }
 

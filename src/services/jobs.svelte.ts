@@ -2,6 +2,7 @@
 // it streams, whether Cancel was pressed, and how the last job of each kind and scope ended. Jobs
 // belong to this store, not to a screen, so leaving a screen and coming back (or looking at the
 // header from any screen) shows the job and lets it be cancelled.
+import { errorCodeOf, userMessageOf } from '../method/errors.ts';
 import { startJob, JobCancelled, type Job, type JobHandlers, type JobInput, type JobKind, type JobProgress, type JobResults } from './evaluation.ts';
 
 export interface TrackedJob<K extends JobKind = JobKind> {
@@ -31,7 +32,8 @@ export interface JobPlace {
 export type Outcome<K extends JobKind = JobKind> = { endedAt: number } & (
   | { status: 'done'; message: string; value: JobResults[K] }
   | { status: 'cancelled'; message: string }
-  | { status: 'failed'; message: string });
+  /** `code`: the typed error's (EngineError or MethodError), when the failure was one. */
+  | { status: 'failed'; message: string; code?: string });
 
 export interface StartOptions<K extends JobKind> extends Pick<JobHandlers, 'onResult' | 'onProgress'> {
   label: string;
@@ -76,7 +78,7 @@ export class JobsStore {
       },
       (e: unknown): Outcome<I['kind']> => e instanceof JobCancelled
         ? { status: 'cancelled', message: options.cancelledMessage ?? 'Cancelled.', endedAt: Date.now() }
-        : { status: 'failed', message: e instanceof Error ? e.message : String(e), endedAt: Date.now() },
+        : { status: 'failed', message: userMessageOf(e), code: errorCodeOf(e), endedAt: Date.now() },
     ).then((outcome) => {
       this.handles.delete(job.id);
       this.running = this.running.filter((j) => j.id !== job.id);

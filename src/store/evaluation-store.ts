@@ -17,6 +17,9 @@ export class DexieEvaluationStore implements EvaluationStore {
   async putMemories(memories: Memory[]): Promise<void> {
     await this.db.memories.bulkPut(memories);
   }
+  async deleteMemories(ids: string[]): Promise<void> {
+    await this.db.memories.bulkDelete(ids);
+  }
   async hasMark(key: string): Promise<boolean> {
     return (await this.db.settings.get(MARK_PREFIX + key)) !== undefined;
   }

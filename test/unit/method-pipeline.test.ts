@@ -7,7 +7,7 @@ import { cannedAnswer, stepOf, CANNED_CRITERIA } from '../helpers/canned.ts';
 import { conversation, items, makeCandidate, CASE1, MEMORIES, PERSONA } from '../helpers/method-fixtures.ts';
 import { runEvaluation, type RunResult, type ProgressEvent } from '../../src/method/pipeline.ts';
 import { MemoryEvaluationStore, latestPersona } from '../../src/method/store.ts';
-import { extractMemories, inferPersona, recentTurns } from '../../src/method/profile.ts';
+import { extractMemories, inferPersona, profilePerson, recentTurns } from '../../src/method/profile.ts';
 import { generateCandidate } from '../../src/method/generate.ts';
 import { comparePair } from '../../src/method/compare.ts';
 import { Judgment } from '../../src/domain/records.ts';
@@ -302,6 +302,32 @@ describe('memories and persona', () => {
     expect(engine.calls).toHaveLength(2);
     expect(r.memories).toHaveLength(2);
     expect(r.memories.every((m) => m.sourceHash !== before[0].sourceHash)).toBe(true);
+  });
+
+  it('profilePerson: memories, then the persona from them; imported ones are used as they are', async () => {
+    const store = new MemoryEvaluationStore();
+    const engine = new ScriptedEngine();
+    const history = { personId: 'p1', conversations: [a.conversation, b.conversation], messages: [...a.messages, ...b.messages] };
+    const steps: string[] = [];
+    const r = await profilePerson(engine, store, history, { onProgress: (p) => steps.push(`${p.step} ${p.done}/${p.total}`) });
+    expect(steps).toEqual(['memories 0/2', 'memories 1/2', 'persona 0/1']);
+    expect(engine.calls.map((c) => stepOf(c.messages))).toEqual(['memories', 'memories', 'persona']);
+    expect(r.memories).toEqual(await store.listMemories('p1'));
+    expect(r.persona).toMatchObject({ personId: 'p1', version: 1 });
+    // The persona prompt was built from the extracted memories.
+    expect(engine.calls[2].messages.at(-1)!.content).toContain(r.memories[0].value);
+
+    // Imported memories and persona: no model call at all.
+    const quiet = new ScriptedEngine();
+    const given = await profilePerson(quiet, new MemoryEvaluationStore(), history, { memories: MEMORIES, persona: PERSONA });
+    expect(quiet.calls).toEqual([]);
+    expect(given).toMatchObject({ memories: MEMORIES, persona: PERSONA });
+    // Memories only, and nothing to infer from: no persona and no call.
+    const none = await profilePerson(quiet, new MemoryEvaluationStore(), { personId: 'p9', conversations: [], messages: [] });
+    expect(none.memories).toEqual([]);
+    expect(none.persona).toBeUndefined();
+    expect((await profilePerson(quiet, new MemoryEvaluationStore(), history, { memories: MEMORIES, persona: 'skip' })).persona).toBeUndefined();
+    expect(quiet.calls).toEqual([]);
   });
 
   it('chunks long history so every prompt fits the context window', async () => {
