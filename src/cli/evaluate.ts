@@ -16,6 +16,7 @@ import {
 import { DEFAULT_SETTINGS, runEvaluation, type CandidateResult, type EvaluationItem, type EvaluationSettings, type JudgeMode } from '../method/pipeline.ts';
 import { extractMemories, inferPersona, recentTurns } from '../method/profile.ts';
 import { latestPersona } from '../method/store.ts';
+import { injectionFlagsOf } from '../method/injection.ts';
 import { resultLine, type ResultLine, type ResultLineInput } from '../method/result-line.ts';
 import { JsonlEvaluationStore } from './jsonl-store.ts';
 
@@ -153,6 +154,8 @@ export function readDone(path: string, warn: (s: string) => void): ResultLine[] 
     try {
       const parsed = JSON.parse(line) as ResultLine;
       if (typeof parsed.candidateId !== 'string' || !parsed.aggregate) throw new Error('not a result line');
+      // Lines written before the aggregate carried its injection flags have them in `flags`.
+      parsed.aggregate.injectionFlags ??= injectionFlagsOf(parsed.flags ?? []);
       lines.push(parsed);
       kept.push(line);
     } catch {
@@ -188,6 +191,7 @@ export function formatSummary(s: DatasetSummary, agreement?: LabelAgreement): st
     `Mean bystander b:                              ${counted(s.meanBystander)}`,
     `Mean reward:                                   ${counted(s.meanReward)}`,
     `Failures: ${s.failedJudgments} failed judgments in ${s.candidatesWithFailures} candidates (excluded from the means above, never replaced)`,
+    `Replies flagged as prompt injection (they address the judge): ${s.flaggedReplies}`,
   ];
   if (agreement) {
     lines.push(`Agreement with human labels (${agreement.n} labelled candidates): pairwise accuracy ${fmt(agreement.accuracy)} over ${agreement.pairs} pairs, Spearman ${fmt(agreement.spearman)}`);

@@ -7,6 +7,8 @@ export interface ChartSeries {
   name: string;
   /** One value per group, in the order of `groups`; null where there is no value (a failure). */
   values: (number | null)[];
+  /** The reply tried to instruct the judge: marked in the legend, the bars' titles and the description. */
+  flagged?: boolean;
 }
 
 export interface ChartData {
@@ -19,10 +21,13 @@ const COLORS = ['var(--series-1, #205a60)', 'var(--series-2, #b3461b)', 'var(--s
 const PATTERN_OPACITY = [1, 0.85, 0.7, 0.55];
 
 const fmt = (v: number | null) => (v === null ? 'no value' : v.toFixed(2));
+const FLAG_MARK = '⚠';
+/** A series' name as the chart shows it: flagged ones carry the warning sign and say why. */
+const seriesName = (s: ChartSeries) => (s.flagged ? `${s.name} (${FLAG_MARK} prompt injection)` : s.name);
 
 export function chartDescription(data: ChartData): string {
   return data.series
-    .map((s) => `${s.name}: ${data.groups.map((g, i) => `${g} ${fmt(s.values[i])}`).join(', ')}`)
+    .map((s) => `${seriesName(s)}: ${data.groups.map((g, i) => `${g} ${fmt(s.values[i])}`).join(', ')}`)
     .join('. ');
 }
 
@@ -65,7 +70,7 @@ export function groupedBarsSvg(data: ChartData, idPrefix = 'chart'): string {
       }
       const top = y(Math.max(v, 0));
       const h = Math.abs(y(v) - y(0));
-      parts.push(`<rect x="${x}" y="${top.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${Math.max(h, 1).toFixed(1)}" fill="${COLORS[si % COLORS.length]}" fill-opacity="${PATTERN_OPACITY[Math.floor(si / COLORS.length) % PATTERN_OPACITY.length]}"><title>${escapeHtml(`${s.name}, ${group}: ${fmt(v)}`)}</title></rect>`);
+      parts.push(`<rect x="${x}" y="${top.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${Math.max(h, 1).toFixed(1)}" fill="${COLORS[si % COLORS.length]}" fill-opacity="${PATTERN_OPACITY[Math.floor(si / COLORS.length) % PATTERN_OPACITY.length]}"><title>${escapeHtml(`${seriesName(s)}, ${group}: ${fmt(v)}`)}</title></rect>`);
     });
     parts.push(`<text x="${(pad.left + gi * groupW + groupW / 2).toFixed(1)}" y="${height - pad.bottom + 16}" text-anchor="middle" font-size="12" fill="currentColor">${escapeHtml(group)}</text>`);
   });
@@ -73,7 +78,8 @@ export function groupedBarsSvg(data: ChartData, idPrefix = 'chart'): string {
     const lx = pad.left + si * 150;
     const ly = height - 16;
     parts.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${COLORS[si % COLORS.length]}"/>`);
-    parts.push(`<text x="${lx + 16}" y="${ly}" font-size="12" fill="currentColor">${escapeHtml(s.name.length > 20 ? `${s.name.slice(0, 19)}…` : s.name)}</text>`);
+    const short = s.name.length > 20 ? `${s.name.slice(0, 19)}…` : s.name;
+    parts.push(`<text x="${lx + 16}" y="${ly}" font-size="12" fill="currentColor">${s.flagged ? `<tspan fill="var(--danger, #a4161a)" font-weight="700">${FLAG_MARK} </tspan>` : ''}${escapeHtml(short)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');

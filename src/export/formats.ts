@@ -7,6 +7,7 @@ import { escapeHtml } from '../lib/escape.ts';
 import { groupedBarsSvg, type ChartData } from './chart.ts';
 import type { CandidateResult, ResultsReport } from './results.ts';
 import { resultLine, type ResultLine, type ResultLineInput } from '../method/result-line.ts';
+import { injectionNotice } from '../method/injection.ts';
 
 const round = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? null : Number(v.toFixed(digits)));
 
@@ -16,14 +17,14 @@ function spreadsheetSafe(v: unknown): unknown {
 }
 
 export const CSV_COLUMNS = [
-  'person', 'case_id', 'category', 'query', 'candidate_id', 'candidate', 'label',
+  'person', 'case_id', 'category', 'query', 'candidate_id', 'candidate', 'injection_flags', 'label',
   ...DIMENSIONS.map((d) => `${d}_score`), ...DIMENSIONS.map((d) => `${d}_mean_1to5`),
   'bystander', ...BYSTANDER_KEYS, 'empathy', 'reward', 'failures', 'reply',
 ] as const;
 
 export function toCsv(report: ResultsReport): string {
   const rows = report.results.map((r) => [
-    r.personName, r.caseId, r.category, r.query, r.candidateId, r.candidateName, r.label,
+    r.personName, r.caseId, r.category, r.query, r.candidateId, r.candidateName, r.aggregate.injectionFlags.join('; '), r.label,
     ...DIMENSIONS.map((d) => round(r.aggregate.dimensions[d].score)),
     ...DIMENSIONS.map((d) => round(r.aggregate.dimensions[d].meanRaw)),
     round(r.aggregate.bystander), ...BYSTANDER_KEYS.map((k) => round(r.subscores?.[k] ?? null)),
@@ -78,6 +79,7 @@ export function caseChart(results: CandidateResult[], title: string): ChartData 
     groups: ['Resonation', 'Expression', 'Reception', 'Bystander', 'Empathy', 'Reward'],
     series: results.map((r) => ({
       name: r.candidateName,
+      flagged: r.aggregate.injectionFlags.length > 0,
       values: [...DIMENSIONS.map((d) => r.aggregate.dimensions[d].score), r.aggregate.bystander, r.aggregate.empathy, r.aggregate.reward],
     })),
   };
@@ -95,7 +97,14 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px
 td.num{text-align:right;font-variant-numeric:tabular-nums}section{border:1px solid #c9c4b8;border-radius:6px;padding:.75rem;margin:1rem 0;background:#fff}
 .reply{white-space:pre-wrap;background:#f1efe9;padding:.5rem;border-radius:6px}.failed{color:#a4161a}.muted{color:#4f5b60}
 svg.chart{color:#1d2326}details{margin:.3rem 0}
-@media (prefers-color-scheme: dark){body{background:#14191b;color:#e8eced}section{background:#1c2326;border-color:#46545a}.reply{background:#252e32}svg.chart{color:#e8eced}.muted{color:#a9b6ba}.failed{color:#ff8a80}}`;
+.flag{color:#a4161a;background:#fde8e7;border:1px solid #a4161a;border-radius:4px;padding:0 .3rem;white-space:nowrap}
+@media (prefers-color-scheme: dark){.flag{color:#ff8a80;background:#3a1d1c;border-color:#ff8a80}body{background:#14191b;color:#e8eced}section{background:#1c2326;border-color:#46545a}.reply{background:#252e32}svg.chart{color:#e8eced}.muted{color:#a9b6ba}.failed{color:#ff8a80}}`;
+
+/** The visible mark of a flagged reply beside its name, with the reason on hover. */
+function flagMark(r: CandidateResult): string {
+  const notice = injectionNotice(r.aggregate.injectionFlags);
+  return notice ? ` <strong class="flag" title="${escapeHtml(notice.reason)}">${escapeHtml(notice.label)}</strong>` : '';
+}
 
 /** A self-contained HTML page: inline CSS and SVG, no script, no external request; all text escaped. */
 export function toHtml(report: ResultsReport): string {
@@ -122,6 +131,7 @@ export function toHtml(report: ResultsReport): string {
   out.push(`<tr><th scope="row">Mean empathy</th><td class="num">${fmt(s.meanEmpathy.mean, 3)}</td></tr>`);
   out.push(`<tr><th scope="row">Mean reward</th><td class="num">${fmt(s.meanReward.mean, 3)}</td></tr>`);
   out.push(`<tr><th scope="row">Failed judgments</th><td class="num">${s.failedJudgments} (${s.candidatesWithFailures} candidates affected)</td></tr>`);
+  out.push(`<tr><th scope="row">Replies flagged as prompt injection</th><td class="num">${s.flaggedReplies ? `<strong class="flag">${s.flaggedReplies}</strong>` : '0'}</td></tr>`);
   if (report.agreement) {
     out.push(`<tr><th scope="row">Pairwise accuracy vs labels</th><td class="num">${fmt(report.agreement.pairwiseAccuracy, 3)} over ${report.agreement.pairs} pairs</td></tr>`);
     out.push(`<tr><th scope="row">Spearman vs labels</th><td class="num">${fmt(report.agreement.spearman, 3)} (n = ${report.agreement.n})</td></tr>`);
@@ -137,11 +147,14 @@ export function toHtml(report: ResultsReport): string {
     out.push('<table><thead><tr><th scope="col">Candidate</th><th scope="col">Resonation</th><th scope="col">Expression</th><th scope="col">Reception</th><th scope="col">Bystander</th><th scope="col">Empathy</th><th scope="col">Reward</th><th scope="col">Failures</th></tr></thead><tbody>');
     for (const r of group) {
       const a = r.aggregate;
-      out.push(`<tr><th scope="row">${e(r.candidateName)}</th>${DIMENSIONS.map((d) => `<td class="num">${fmt(a.dimensions[d].score)}</td>`).join('')}<td class="num">${fmt(a.bystander)}</td><td class="num">${fmt(a.empathy)}</td><td class="num">${fmt(a.reward)}</td><td class="num">${a.failures}</td></tr>`);
+      out.push(`<tr><th scope="row">${e(r.candidateName)}${flagMark(r)}</th>${DIMENSIONS.map((d) => `<td class="num">${fmt(a.dimensions[d].score)}</td>`).join('')}<td class="num">${fmt(a.bystander)}</td><td class="num">${fmt(a.empathy)}</td><td class="num">${fmt(a.reward)}</td><td class="num">${a.failures}</td></tr>`);
     }
     out.push('</tbody></table>');
     for (const r of group) {
-      out.push(`<details><summary>${e(r.candidateName)}: reply and analyses</summary><div class="reply">${e(r.candidateText)}</div>`);
+      const notice = injectionNotice(r.aggregate.injectionFlags);
+      out.push(`<details><summary>${e(r.candidateName)}${flagMark(r)}: reply and analyses</summary>`);
+      if (notice) out.push(`<p class="flag">${e(notice.reason)}</p>`);
+      out.push(`<div class="reply">${e(r.candidateText)}</div>`);
       for (const j of r.judgments) {
         const head = `${j.kind}${j.trial ? ` (trial ${j.trial + 1})` : ''}`;
         if (j.status === 'failed') {

@@ -2,6 +2,7 @@
 // value stays missing. A dimension without any ok trial has no score, a candidate without all
 // three has no empathy, and failures are counted beside every mean instead of being replaced.
 import { DIMENSIONS, type Dimension, type Judgment } from '../domain/records.ts';
+import { injectionFlagsOf } from './injection.ts';
 
 export const DEFAULT_LAMBDA = 0.5;
 
@@ -46,6 +47,8 @@ export interface CandidateScores {
   /** Bystander sub-scores, null when it failed or was not run. */
   bystander: Record<string, number> | null;
   bystanderFailed: number;
+  /** Injection flags (injection.ts) that any of its judgments carries. */
+  injectionFlags: string[];
 }
 
 function meanSubscores(list: Record<string, number>[]): Record<string, number> | null {
@@ -69,7 +72,7 @@ export function scoresFromJudgments(judgments: Judgment[]): CandidateScores {
     if (j.status === 'ok' && j.score !== undefined) d.scores.push(j.score);
     else d.failed++;
   }
-  return { dimensions, bystander: meanSubscores(bystanders), bystanderFailed };
+  return { dimensions, bystander: meanSubscores(bystanders), bystanderFailed, injectionFlags: injectionFlagsOf(judgments.flatMap((j) => j.flags)) };
 }
 
 export interface CandidateAggregate {
@@ -78,6 +81,8 @@ export interface CandidateAggregate {
   bystander: number | null;
   reward: number | null;
   failures: number;
+  /** The reply tried to instruct the judge (pattern, judge's verdict, or both): see injection.ts. */
+  injectionFlags: string[];
 }
 
 export function aggregateCandidate(c: CandidateScores, lambda = DEFAULT_LAMBDA): CandidateAggregate {
@@ -89,7 +94,7 @@ export function aggregateCandidate(c: CandidateScores, lambda = DEFAULT_LAMBDA):
   const empathy = empathyScore(DIMENSIONS.map((d) => dims[d].score));
   const bystander = bystanderScore(c.bystander);
   const failures = DIMENSIONS.reduce((s, d) => s + c.dimensions[d].failed, 0) + c.bystanderFailed;
-  return { dimensions: dims, empathy, bystander, reward: rewardScore(empathy, bystander, lambda), failures };
+  return { dimensions: dims, empathy, bystander, reward: rewardScore(empathy, bystander, lambda), failures, injectionFlags: c.injectionFlags };
 }
 
 export interface MeanWithCounts {
@@ -117,6 +122,8 @@ export interface DatasetSummary {
   /** Failed judge calls (after retries), all kinds together. */
   failedJudgments: number;
   candidatesWithFailures: number;
+  /** Candidates whose reply was flagged as addressing the judge. */
+  flaggedReplies: number;
 }
 
 export function summarize(results: CandidateAggregate[]): DatasetSummary {
@@ -132,6 +139,7 @@ export function summarize(results: CandidateAggregate[]): DatasetSummary {
     meanReward: meanOf(results.map((r) => r.reward)),
     failedJudgments: results.reduce((s, r) => s + r.failures, 0),
     candidatesWithFailures: results.filter((r) => r.failures > 0).length,
+    flaggedReplies: results.filter((r) => r.injectionFlags.length > 0).length,
   };
 }
 

@@ -19,6 +19,22 @@ export function injectionFlagsOf(flags: readonly string[]): string[] {
   return INJECTION_FLAGS.filter((f) => flags.includes(f));
 }
 
+const FLAG_REASONS: Record<string, string> = {
+  [PATTERN_FLAG]: 'it matches wordings aimed at the judge (orders to ignore the criteria, demands for a score, fake system tags)',
+  [JUDGE_VERDICT_FLAG]: 'the judge said it addresses the evaluator',
+};
+
+/** What every view and export shows for a flagged reply: a label (and a shorter one for narrow cells) and why; null when not flagged. */
+export function injectionNotice(flags: readonly string[]): { label: string; shortLabel: string; reason: string } | null {
+  const found = injectionFlagsOf(flags);
+  if (!found.length) return null;
+  return {
+    label: '⚠ Prompt injection',
+    shortLabel: '⚠ injection',
+    reason: `This reply seems to speak to the judge instead of the person: ${found.map((f) => FLAG_REASONS[f]).join('; and ')}. Its scores may have been moved by it.`,
+  };
+}
+
 // Pieces shared by the patterns. A gap stays inside one sentence.
 // JavaScript's \b only knows ASCII letters; these boundaries know "é" and "ü" too.
 const B = String.raw`(?:(?<![\p{L}\p{N}])(?=[\p{L}\p{N}])|(?<=[\p{L}\p{N}])(?![\p{L}\p{N}]))`;

@@ -87,6 +87,7 @@ describe('attune evaluate', { timeout: 180_000 }, () => {
     expect(first.stdout).toMatch(/resonation\s+mean \(1-5\): \d\.\d{3}\s+\(n_ok 2, n_failed 0\)/);
     expect(first.stdout).toMatch(/Overall empathy \(mean of dimension means \/ 5\): 0\.\d{4}/);
     expect(first.stdout).toMatch(/Failures: 0 failed judgments/);
+    expect(first.stdout).toMatch(/Replies flagged as prompt injection \(they address the judge\): 0/);
     // The judge never saw the <think> block, and the memories and persona reached the prompts.
     const judgeCalls = server.chatRequests().filter((r) => r.body.messages[0].content.includes('strict judge'));
     expect(judgeCalls.every((r) => !r.body.messages[1].content.includes('be kind'))).toBe(true);

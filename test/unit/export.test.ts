@@ -26,6 +26,8 @@ async function sampleReport() {
       judgments.push({ ...base, id: `${cand.id}-by`, caseId: cand.caseId, candidateId: cand.id, kind: 'bystander', trial: 0, status: 'ok', subscores: Object.fromEntries(BYSTANDER_KEYS.map((k) => [k, 16])), raw: '{}' });
     }
   });
+  // The second candidate tried to instruct the judge (flagged on its dimension judgments).
+  for (const j of judgments) if (j.candidateId === candidates[1].id && j.kind !== 'bystander') j.flags = ['prompt-injection'];
   return buildResults({ title: 'Demo <report>', people: b.people, cases, candidates, judgments, lambda: 0.5, now: 0 });
 }
 
@@ -42,6 +44,8 @@ describe('results', () => {
     expect(failed.aggregate.reward).toBeNull();
     expect(failed.aggregate.failures).toBe(1);
     expect(r.summary.failedJudgments).toBe(1);
+    expect(r.results.map((x) => x.aggregate.injectionFlags.length > 0)).toEqual(r.results.map((_, i) => i === 1));
+    expect(r.summary.flaggedReplies).toBe(1);
     expect(r.agreement?.pairs).toBeGreaterThan(0);
   });
 });
@@ -56,6 +60,7 @@ describe('exports', () => {
     expect(parsed.data[0].reply.startsWith("'=HYPERLINK")).toBe(true);
     expect(Number(parsed.data[0].reward)).toBeCloseTo(r.results[0].aggregate.reward!, 4);
     expect(parsed.data[1].bystander).toBe('');
+    expect(parsed.data.map((row) => row.injection_flags)).toEqual(r.results.map((_, i) => (i === 1 ? 'prompt-injection' : '')));
   });
 
   it('JSONL has one parseable record per candidate with failures and raw text', async () => {
@@ -68,7 +73,11 @@ describe('exports', () => {
     expect(lines[0].scores.resonation).toMatchObject({ score: 0.4, nOk: 1, nFailed: 0 });
     expect(lines[0].scores.resonation.trials[0]).toMatchObject({ status: 'ok', score: 2 });
     expect(lines[0].reward).toBeCloseTo(0.3);
-    expect(JSON.parse(toJson(r)).results).toHaveLength(r.results.length);
+    expect(lines.map((l) => l.aggregate.injectionFlags)).toEqual(r.results.map((_, i) => (i === 1 ? ['prompt-injection'] : [])));
+    const json = JSON.parse(toJson(r));
+    expect(json.results).toHaveLength(r.results.length);
+    expect(json.summary.flaggedReplies).toBe(1);
+    expect(json.results[1].aggregate.injectionFlags).toEqual(['prompt-injection']);
   });
 
   it('HTML report escapes everything, has no script or external reference, and holds a chart per case', async () => {
@@ -82,5 +91,24 @@ describe('exports', () => {
     expect(doc.body.textContent).toContain('<script>alert(1)</script>');
     expect(doc.title).toBe('Demo <report>');
     expect(doc.querySelector('.failed')?.textContent).toContain('failed');
+  });
+
+  it('HTML report shows a flagged reply: the count, a mark beside its name in the table and the analyses, and in the chart', async () => {
+    const r = await sampleReport();
+    const doc = new DOMParser().parseFromString(toHtml(r), 'text/html');
+    const summaryRow = [...doc.querySelectorAll('tr')].find((tr) => tr.textContent?.includes('flagged as prompt injection'));
+    expect(summaryRow?.querySelector('td')?.textContent).toBe('1');
+    const flagged = r.results[1].candidateName;
+    // Candidates of the other case have the same names: exactly one row carries the mark, and it is this one's.
+    const marked = [...doc.querySelectorAll('tbody th[scope="row"] .flag')];
+    expect(marked.map((m) => m.textContent)).toEqual(['⚠ Prompt injection']);
+    expect(marked[0].parentElement?.textContent?.startsWith(flagged)).toBe(true);
+    expect(marked[0].closest('section')?.textContent).toContain(r.results[1].query);
+    const summaries = [...doc.querySelectorAll('details > summary')];
+    expect(summaries.filter((s) => s.querySelector('.flag')).map((s) => s.textContent)).toEqual([`${flagged} ⚠ Prompt injection: reply and analyses`]);
+    expect(doc.querySelector('details p.flag')?.textContent).toMatch(/speak to the judge instead of the person/);
+    const legends = [...doc.querySelectorAll('svg.chart text tspan')].map((t) => t.textContent);
+    expect(legends).toEqual(['⚠ ']);
+    expect([...doc.querySelectorAll('svg.chart desc')].map((d) => d.textContent).join(' ')).toContain(`${flagged} (⚠ prompt injection)`);
   });
 });

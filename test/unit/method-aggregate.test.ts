@@ -1,20 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  aggregateCandidate, bystanderScore, dimensionScore, empathyScore, pairwiseAccuracy, rewardScore, spearman, summarize,
+  aggregateCandidate, bystanderScore, dimensionScore, empathyScore, pairwiseAccuracy, rewardScore, scoresFromJudgments, spearman, summarize,
   type CandidateScores,
 } from '../../src/method/aggregate.ts';
+import type { Judgment } from '../../src/domain/records.ts';
 
 const sub = (a: number, b: number, c: number, d: number, e: number) => ({
   'Content Effectiveness': a, 'Logical Structure & Clarity': b, 'Communication Efficiency': c,
   'Objectivity & Neutrality': d, 'Information Accuracy & Verifiability': e,
 });
 
-function scores(r: number[], e: number[], c: number[], by: Record<string, number> | null, failed = [0, 0, 0]): CandidateScores {
+function scores(r: number[], e: number[], c: number[], by: Record<string, number> | null, failed = [0, 0, 0], injectionFlags: string[] = []): CandidateScores {
   return {
     dimensions: { resonation: { scores: r, failed: failed[0] }, expression: { scores: e, failed: failed[1] }, reception: { scores: c, failed: failed[2] } },
     bystander: by,
     bystanderFailed: by ? 0 : 1,
+    injectionFlags,
   };
 }
 
@@ -86,6 +88,28 @@ describe('reference formulas, hand-computed', () => {
     expect(s.meanEmpathy.nMissing).toBe(1);
     expect(s.failedJudgments).toBe(2);
     expect(s.candidatesWithFailures).toBe(1);
+    expect(s.flaggedReplies).toBe(0);
+  });
+
+  it('counts the replies flagged as prompt injection, by either source, once each', () => {
+    const s = summarize([
+      aggregateCandidate(scores([5], [5], [5], null, [0, 0, 0], ['prompt-injection', 'judge-says-addresses-evaluator'])),
+      aggregateCandidate(scores([5], [5], [5], null, [0, 0, 0], ['judge-says-addresses-evaluator'])),
+      aggregateCandidate(scores([3], [3], [3], null)),
+    ]);
+    expect(s.flaggedReplies).toBe(2);
+  });
+
+  it("takes a candidate's injection flags from its judgments, leaving other flags out", () => {
+    const base = { runId: 'r', caseId: 'c', candidateId: 'x', mode: 'fixed' as const, model: 'm', seed: 1, raw: '{}', attempts: 1, usage: { promptTokens: 1, completionTokens: 1 }, createdAt: 1 };
+    const judgments: Judgment[] = [
+      { ...base, id: 'j1', kind: 'resonation', trial: 0, status: 'ok', score: 5, flags: ['logprobs-unavailable'] },
+      { ...base, id: 'j2', kind: 'expression', trial: 0, status: 'ok', score: 5, flags: ['prompt-injection'] },
+      { ...base, id: 'j3', kind: 'reception', trial: 0, status: 'ok', score: 5, flags: ['prompt-injection'] },
+    ];
+    expect(scoresFromJudgments(judgments).injectionFlags).toEqual(['prompt-injection']);
+    expect(aggregateCandidate(scoresFromJudgments(judgments)).injectionFlags).toEqual(['prompt-injection']);
+    expect(scoresFromJudgments(judgments.slice(0, 1)).injectionFlags).toEqual([]);
   });
 });
 
