@@ -4,23 +4,28 @@
 // prints the reference's summary figures with failures counted.
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DIMENSIONS, type Candidate, type Case, type Conversation, type Memory, type Message, type Person, type Persona } from '../domain/records.ts';
 import type { ImportBundle } from '../domain/bundle.ts';
 import { parseFiles } from '../import/index.ts';
-import { OpenAIEngine, type JsonMode } from '../llm/openai.ts';
+import type { JsonMode } from '../llm/openai.ts';
 import { EngineError } from '../llm/errors.ts';
+import type { Engine } from '../llm/engine.ts';
+import { createEngine, type EngineChoice } from '../llm/registry.ts';
+import { MethodError } from '../method/errors.ts';
 import {
   labelAgreement, summarize, type DatasetSummary, type LabelAgreement, type MeanWithCounts,
 } from '../method/aggregate.ts';
 import { DEFAULT_SETTINGS, runEvaluation, type CandidateResult, type EvaluationItem, type EvaluationSettings, type JudgeMode } from '../method/pipeline.ts';
-import { extractMemories, inferPersona, recentTurns } from '../method/profile.ts';
+import { profilePerson } from '../method/profile.ts';
 import { latestPersona } from '../method/store.ts';
 import { injectionFlagsOf } from '../method/injection.ts';
 import { resultLine, type ResultLine, type ResultLineInput } from '../method/result-line.ts';
 import { JsonlEvaluationStore } from './jsonl-store.ts';
 
 const help = `Usage: attune evaluate --data FILE [--predictions FILE] --engine openai --base-url URL --model NAME --out results.jsonl [options]
+       attune evaluate --data FILE [--predictions FILE] --engine transformers --model-dir DIR --out results.jsonl [options]
 
 Judges every candidate reply in the data (PersonaEmp sessions + predictions, or any format
 "attune import" reads) for resonation, expression and reception (1-5) plus the bystander
@@ -30,10 +35,14 @@ check, and writes one JSON line per candidate to --out. Re-running with the same
   --predictions FILE   PersonaEmp predictions, one file per system (repeatable)
   --criteria FILE      the criteria file of prepare_criteria.py, attached to the cases of --data
                        by session_id / query_id (repeatable; --data FILE reads it as well)
-  --engine openai      an OpenAI-compatible server (llama.cpp, vLLM, Ollama, ...)
-  --base-url URL       e.g. http://127.0.0.1:8080/v1
-  --model NAME         model name sent to the server
-  --api-key KEY        or set OPENAI_API_KEY
+  --engine openai|transformers   an OpenAI-compatible server (llama.cpp, vLLM, Ollama, ...), or
+                       a local ONNX model run in this process with Transformers.js (default openai)
+  --base-url URL       openai: e.g. http://127.0.0.1:8080/v1
+  --model NAME         openai: model name sent to the server
+  --api-key KEY        openai: or set OPENAI_API_KEY
+  --model-dir DIR      transformers: a model folder (config.json, tokenizer files, onnx/model*.onnx)
+  --dtype fp32|fp16|q8|q4|q4f16  transformers: which onnx/ weights to load (default: the first of
+                       q8, fp32, q4, fp16, q4f16 that the folder holds)
   --out FILE           results, one JSON line per candidate; judgments are cached in FILE.cache.jsonl
   --mode fixed|dynamic|logprob   default fixed (criteria once per case and dimension)
   --k N                trials per dimension (default ${DEFAULT_SETTINGS.k})
@@ -42,10 +51,10 @@ check, and writes one JSON line per candidate to --out. Re-running with the same
   --retries N          extra attempts after an unparseable answer (default ${DEFAULT_SETTINGS.retries})
   --seed N             base seed (default ${DEFAULT_SETTINGS.seed})
   --one-call-per-trial send each trial alone instead of k samples in one request (n = k)
-  --context-window N   override the model's context window (default: from the server, else 4096)
-  --json-mode auto|json_schema|json_object|off   constrained output (default auto)
-  --timeout-ms N       per request (default 120000)
-  --no-stream          ask for whole answers instead of streamed ones
+  --context-window N   openai: override the model's context window (default: from the server, else 4096)
+  --json-mode auto|json_schema|json_object|off   openai: constrained output (default auto)
+  --timeout-ms N       openai: per request (default 120000)
+  --no-stream          openai: ask for whole answers instead of streamed ones
   --quiet              no progress lines
 Exit code: 0 when the run finished (failures are counted in the summary), 1 on a data or
 server error, 2 on wrong usage, 130 when interrupted (re-run to resume).
@@ -64,17 +73,32 @@ interface Args {
   data: string[];
   predictions: string[];
   criteria: string[];
-  baseUrl: string;
+  /** What the engine registry makes, and the model that engine loads. */
+  engine: EngineChoice;
   model: string;
-  apiKey?: string;
   out: string;
   settings: Partial<EvaluationSettings> & { mode: JudgeMode; k: number; lambda: number; seed: number; retries: number };
   concurrency: number;
-  contextWindow?: number;
-  jsonMode: JsonMode;
-  timeoutMs: number;
-  stream: boolean;
   quiet: boolean;
+}
+
+const DTYPES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const;
+type Dtype = (typeof DTYPES)[number];
+// Transformers.js's file name for each dtype, in the order one is picked when --dtype is not given.
+const ONNX_FILES: [Dtype, string][] = [['q8', 'model_quantized.onnx'], ['fp32', 'model.onnx'], ['q4', 'model_q4.onnx'], ['fp16', 'model_fp16.onnx'], ['q4f16', 'model_q4f16.onnx']];
+
+/** A local model folder for Transformers.js: where it is, its name, and which weights to load. */
+function transformersChoice(dir: string, dtypeOption: string | undefined): { engine: EngineChoice; model: string } {
+  const folder = resolve(dir);
+  if (!existsSync(join(folder, 'config.json'))) throw new UsageError(`--model-dir ${dir}: no config.json there; expected a Transformers.js model folder (config.json, tokenizer.json, onnx/model*.onnx)`);
+  const present = ONNX_FILES.filter(([, file]) => existsSync(join(folder, 'onnx', file)));
+  if (dtypeOption !== undefined && !(DTYPES as readonly string[]).includes(dtypeOption)) throw new UsageError(`--dtype must be ${DTYPES.join(', ')}, got "${dtypeOption}"`);
+  const wanted = present.find(([d]) => dtypeOption === undefined || d === dtypeOption);
+  if (!wanted) {
+    const expected = dtypeOption === undefined ? ONNX_FILES.map(([, f]) => f).join(', ') : ONNX_FILES.find(([d]) => d === dtypeOption)![1];
+    throw new UsageError(`--model-dir ${dir}: no ${expected} in ${join(folder, 'onnx')}`);
+  }
+  return { engine: { kind: 'transformers', localModelPath: `${dirname(folder)}/`, allowRemoteModels: false, dtype: wanted[0], inWorker: false }, model: basename(folder) };
 }
 
 function parse(argv: string[]): Args | 'help' {
@@ -84,6 +108,7 @@ function parse(argv: string[]): Args | 'help' {
     options: {
       data: { type: 'string', multiple: true }, predictions: { type: 'string', multiple: true }, criteria: { type: 'string', multiple: true }, engine: { type: 'string' },
       'base-url': { type: 'string' }, model: { type: 'string' }, 'api-key': { type: 'string' }, out: { type: 'string' },
+      'model-dir': { type: 'string' }, dtype: { type: 'string' },
       mode: { type: 'string' }, k: { type: 'string' }, lambda: { type: 'string' }, concurrency: { type: 'string' },
       retries: { type: 'string' }, seed: { type: 'string' }, 'context-window': { type: 'string' }, 'json-mode': { type: 'string' },
       'timeout-ms': { type: 'string' }, 'no-stream': { type: 'boolean' }, 'one-call-per-trial': { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -94,23 +119,37 @@ function parse(argv: string[]): Args | 'help' {
   if (!values.data?.length) throw new UsageError('--data FILE is required');
   if (!values.out) throw new UsageError('--out FILE is required');
   const engine = values.engine ?? 'openai';
-  if (engine !== 'openai') throw new UsageError(`--engine ${engine} is not available in the CLI; use --engine openai with an OpenAI-compatible server`);
-  if (!values['base-url']) throw new UsageError('--base-url URL is required (e.g. http://127.0.0.1:8080/v1)');
-  if (!/^https?:\/\//.test(values['base-url'])) throw new UsageError(`--base-url must start with http:// or https://, got "${values['base-url']}"`);
-  if (!values.model) throw new UsageError('--model NAME is required');
+  if (engine !== 'openai' && engine !== 'transformers') throw new UsageError(`--engine must be openai or transformers, got "${engine}" (WebLLM needs a browser: use the app)`);
   const mode = values.mode ?? 'fixed';
   if (mode !== 'fixed' && mode !== 'dynamic' && mode !== 'logprob') throw new UsageError(`--mode must be fixed, dynamic or logprob, got "${mode}"`);
   const lambda = values.lambda === undefined ? DEFAULT_SETTINGS.lambda : Number(values.lambda);
   if (!Number.isFinite(lambda) || lambda < 0) throw new UsageError(`--lambda expects a number ≥ 0, got "${values.lambda}"`);
-  const jsonMode = values['json-mode'] ?? 'auto';
-  if (!['auto', 'json_schema', 'json_object', 'off'].includes(jsonMode)) throw new UsageError(`--json-mode must be auto, json_schema, json_object or off, got "${jsonMode}"`);
+  let chosen: { engine: EngineChoice; model: string };
+  if (engine === 'transformers') {
+    if (!values['model-dir']) throw new UsageError('--engine transformers needs --model-dir DIR (a local model folder)');
+    chosen = transformersChoice(values['model-dir'], values.dtype);
+  } else {
+    if (!values['base-url']) throw new UsageError('--base-url URL is required (e.g. http://127.0.0.1:8080/v1)');
+    if (!/^https?:\/\//.test(values['base-url'])) throw new UsageError(`--base-url must start with http:// or https://, got "${values['base-url']}"`);
+    if (!values.model) throw new UsageError('--model NAME is required');
+    const jsonMode = values['json-mode'] ?? 'auto';
+    if (!['auto', 'json_schema', 'json_object', 'off'].includes(jsonMode)) throw new UsageError(`--json-mode must be auto, json_schema, json_object or off, got "${jsonMode}"`);
+    chosen = {
+      engine: {
+        kind: 'openai', baseUrl: values['base-url'], apiKey: values['api-key'] ?? process.env.OPENAI_API_KEY,
+        contextWindow: values['context-window'] === undefined ? undefined : integer('context-window', values['context-window'], 0, 256),
+        jsonMode: jsonMode as JsonMode,
+        timeoutMs: integer('timeout-ms', values['timeout-ms'], 120_000, 1),
+        stream: !values['no-stream'],
+      },
+      model: values.model,
+    };
+  }
   return {
     data: values.data,
     predictions: values.predictions ?? [],
     criteria: values.criteria ?? [],
-    baseUrl: values['base-url'],
-    model: values.model,
-    apiKey: values['api-key'] ?? process.env.OPENAI_API_KEY,
+    ...chosen,
     out: values.out,
     settings: {
       mode, lambda,
@@ -120,10 +159,6 @@ function parse(argv: string[]): Args | 'help' {
       samplesPerCall: values['one-call-per-trial'] ? 1 : 'auto',
     },
     concurrency: integer('concurrency', values.concurrency, 1, 1),
-    contextWindow: values['context-window'] === undefined ? undefined : integer('context-window', values['context-window'], 0, 256),
-    jsonMode: jsonMode as JsonMode,
-    timeoutMs: integer('timeout-ms', values['timeout-ms'], 120_000, 1),
-    stream: !values['no-stream'],
     quiet: !!values.quiet,
   };
 }
@@ -244,10 +279,10 @@ export async function run(argv: string[]): Promise<number> {
   const onSignal = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let adapter: Engine | undefined;
   try {
-    const engine = await new OpenAIEngine({
-      baseUrl: a.baseUrl, apiKey: a.apiKey, contextWindow: a.contextWindow, jsonMode: a.jsonMode, timeoutMs: a.timeoutMs, stream: a.stream,
-    }).load(a.model, { signal: controller.signal });
+    adapter = await createEngine(a.engine);
+    const engine = await adapter.load(a.model, { signal: controller.signal });
     const store = new JsonlEvaluationStore(`${a.out}.cache.jsonl`);
     if (store.skippedLines) err(`note: ${store.skippedLines} unreadable lines in ${store.path} were skipped (that work is redone)`);
     const done = readDone(a.out, err);
@@ -256,24 +291,21 @@ export async function run(argv: string[]): Promise<number> {
 
     // Memories and persona per person: imported ones as they are, otherwise from the history.
     const items: EvaluationItem[] = [];
-    const people = new Set(withCandidates.map((c) => c.personId));
     const context = new Map<string, { persona?: Persona; memories: Memory[] }>();
-    for (const personId of people) {
-      let memories = data.memories.filter((m) => m.personId === personId);
-      const conversations = data.conversations.filter((c) => c.personId === personId);
-      const messages = data.messages.filter((m) => m.personId === personId);
-      if (!memories.length && messages.length) {
-        const extraction = await extractMemories(engine, store, personId, conversations, messages, { retries: a.settings.retries, signal: controller.signal });
-        for (const f of extraction.failures) err(`memories of conversation ${f.conversationId} failed: ${f.error}`);
-        memories = extraction.memories;
-      }
-      let persona = latestPersona(data.personas.filter((p) => p.personId === personId));
-      if (!persona && (memories.length || messages.length)) {
-        const inferred = await inferPersona(engine, store, personId, memories, recentTurns(conversations, messages), { retries: a.settings.retries, signal: controller.signal });
-        if (inferred.failure) err(`persona of ${personId} failed (judging without one): ${inferred.failure.error}`);
-        persona = inferred.persona;
-      }
-      context.set(personId, { persona, memories });
+    for (const personId of new Set(withCandidates.map((c) => c.personId))) {
+      const imported = data.memories.filter((m) => m.personId === personId);
+      const profile = await profilePerson(engine, store, {
+        personId,
+        conversations: data.conversations.filter((c) => c.personId === personId),
+        messages: data.messages.filter((m) => m.personId === personId),
+      }, {
+        memories: imported.length ? imported : undefined,
+        persona: latestPersona(data.personas.filter((p) => p.personId === personId)) ?? 'infer',
+        retries: a.settings.retries, signal: controller.signal,
+      });
+      for (const f of profile.memoryFailures) err(`memories of conversation ${f.conversationId} failed: ${f.error}`);
+      if (profile.personaFailure) err(`persona of ${personId} failed (judging without one): ${profile.personaFailure.error}`);
+      context.set(personId, { persona: profile.persona, memories: profile.memories });
     }
     for (const c of withCandidates) {
       items.push({ case: c, ...context.get(c.personId)!, candidates: data.candidates.filter((x) => x.caseId === c.id) });
@@ -306,11 +338,13 @@ export async function run(argv: string[]): Promise<number> {
       err(`Interrupted. Every finished judgment is saved; run the same command again to resume.`);
       return 130;
     }
-    const message = e instanceof EngineError ? `${e.userMessage}\n  (${e.message})` : (e as Error).message;
+    const typed = e instanceof EngineError || e instanceof MethodError;
+    const message = typed ? `${e.userMessage}\n  (${e.message})` : (e as Error).message;
     err(`attune evaluate: ${message}`);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await adapter?.unload();
   }
 }

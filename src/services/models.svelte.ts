@@ -6,6 +6,7 @@ import type { ChatEngine, Engine, EngineInfo, EngineKind, LoadProgress } from '.
 import { assessCapabilities, probeCapabilities, type Capabilities } from '../llm/capabilities';
 import { catalogFor, findCatalogModel, suggestDefault, TRANSFORMERS_FALLBACK, type CatalogChoice, type Suggestion } from '../llm/catalog';
 import { EngineError, toEngineError } from '../llm/errors';
+import { createEngine, type EngineChoice } from '../llm/registry';
 import {
   parseCustomModels,
   requestPersistence,
@@ -143,36 +144,33 @@ export class ModelManager {
     return this.customModels.filter((m): m is Extract<CustomModel, { engine: 'webllm' }> => m.engine === 'webllm');
   }
 
-  private async createEngine(target: ModelTarget): Promise<{ engine: Engine; model: string }> {
+  /** What to ask the engine registry (llm/registry.ts) for, and the model name that engine loads. */
+  private choiceFor(target: ModelTarget): { choice: EngineChoice; model: string } {
     if (target.engine === 'webllm') {
-      const { WebLLMEngine } = await import('../llm/webllm');
-      const engine = new WebLLMEngine({
-        customModels: this.webllmCustom(),
-        cacheBackend: 'cache',
-        expectedBytes: (id) => {
-          const mb = findCatalogModel(id)?.downloadMB;
-          return mb ? mb * 1024 * 1024 : undefined;
+      return {
+        choice: {
+          kind: 'webllm',
+          customModels: this.webllmCustom(),
+          cacheBackend: 'cache',
+          expectedBytes: (id) => {
+            const mb = findCatalogModel(id)?.downloadMB;
+            return mb ? mb * 1024 * 1024 : undefined;
+          },
         },
-      });
-      return { engine, model: target.modelId };
+        model: target.modelId,
+      };
     }
     if (target.engine === 'transformers') {
-      const { TransformersWorkerEngine } = await import('../llm/transformers-client');
       if (target.custom) {
         const { localModelPath, model } = splitFolderUrl(target.custom.folderUrl, location.href);
         const dtype = target.custom.dtype && target.custom.dtype !== 'auto' ? target.custom.dtype : undefined;
         // The folder's own host is the user's chosen model host: fetch from it as a "local" path.
-        return { engine: new TransformersWorkerEngine({ localModelPath, allowRemoteModels: false, dtype }), model };
+        return { choice: { kind: 'transformers', localModelPath, allowRemoteModels: false, dtype }, model };
       }
       // The catalog's CPU model comes from the Hugging Face hub, the one host the user chose by picking it.
-      return { engine: new TransformersWorkerEngine({ allowRemoteModels: true }), model: target.modelId };
+      return { choice: { kind: 'transformers', allowRemoteModels: true }, model: target.modelId };
     }
-    return { engine: await this.openaiEngine(), model: this.openai.model };
-  }
-
-  private async openaiEngine(): Promise<Engine> {
-    const { OpenAIEngine } = await import('../llm/openai');
-    return new OpenAIEngine({ baseUrl: this.openai.baseUrl, apiKey: this.openai.apiKey || undefined });
+    return { choice: { kind: 'openai', baseUrl: this.openai.baseUrl, apiKey: this.openai.apiKey || undefined }, model: this.openai.model };
   }
 
   /** Loads (downloading what is not cached) and makes the model current. */
@@ -186,7 +184,8 @@ export class ModelManager {
     const started = performance.now();
     this.download = { target: target.modelId, progress: 0, text: 'Starting…' };
     try {
-      const { engine, model } = await this.createEngine(target);
+      const { choice, model } = this.choiceFor(target);
+      const engine = await createEngine(choice);
       this.engine = engine;
       const chat = await engine.load(model, {
         signal: controller.signal,

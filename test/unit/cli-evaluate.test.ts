@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOpenAIServer, type OpenAIServer } from '../helpers/openai-server.ts';
 import { cannedAnswer } from '../helpers/canned.ts';
+import { TINY_MODEL_DIR } from '../../scripts/make-tiny-model.ts';
 
 let dir: string;
 let server: OpenAIServer | undefined;
@@ -167,5 +168,81 @@ describe('attune evaluate', { timeout: 180_000 }, () => {
     const down = await cli(['--data', join(dir, 'labelled.csv'), '--base-url', server.url, '--model', 'm', '--out', join(dir, 'down.jsonl'), '--quiet']);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/HTTP 500.*kaboom/);
+  });
+});
+
+// Errors that no retry can fix stop the run at once, after one request, with their own message.
+describe('attune evaluate: a refused key or a missing model', { timeout: 120_000 }, () => {
+  it('a 401: one request, no retry, the typed message, exit 1, nothing written', async () => {
+    server = await startOpenAIServer({ respond: () => ({ status: 401, body: '{"error":{"message":"invalid api key","type":"authentication_error"}}' }) });
+    const out = join(dir, 'unauthorized.jsonl');
+    const r = await cli(['--data', join(dir, 'labelled.csv'), '--base-url', server.url, '--model', 'test-model', '--retries', '3', '--out', out, '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^attune evaluate: The model server refused the API key \(it answered 401 or 403\)/m);
+    expect(r.stderr).toMatch(/unauthorized: HTTP 401 from .*invalid api key/);
+    expect(server.chatRequests()).toHaveLength(1);
+    expect(existsSync(out) ? readFileSync(out, 'utf8') : '').toBe('');
+  });
+
+  it('a model the server does not have: one request, no retry, the model named, exit 1', async () => {
+    server = await startOpenAIServer({ knownModelsOnly: true, models: [{ id: 'test-model' }] });
+    const r = await cli(['--data', join(dir, 'labelled.csv'), '--base-url', server.url, '--model', 'no-such-model', '--retries', '3', '--out', join(dir, 'missing-model.jsonl'), '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^attune evaluate: The model server has no model named "no-such-model"\./m);
+    expect(server.chatRequests()).toHaveLength(1);
+  });
+});
+
+// The same method on a local ONNX folder, in this process, through Transformers.js: the tiny
+// random-weight model answers gibberish, so every judgment is a recorded failure or a valid score.
+describe('attune evaluate --engine transformers', { timeout: 180_000 }, () => {
+  it('runs the tiny model end to end: memories, persona, judgments; resumes with no model call', async () => {
+    // No memories and no persona: only the history (and no query may point at a memory).
+    const sessionsWithHistory = [{
+      ...sessions[0], persona: undefined, extracted_memory: [],
+      queries: sessions[0].queries.map(({ relevant_mem: _, situation: __, ...q }) => q),
+    }];
+    writeFileSync(join(dir, 'history.json'), JSON.stringify(sessionsWithHistory));
+    const out = join(dir, 'tiny.jsonl');
+    const args = ['--data', join(dir, 'history.json'), '--predictions', join(dir, 'predictions.json'), '--engine', 'transformers',
+      '--model-dir', TINY_MODEL_DIR, '--k', '1', '--retries', '0', '--out', out, '--quiet'];
+    const first = await cli(args);
+    expect(first.code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line.model).toBe('tiny-llama');
+      for (const d of ['resonation', 'expression', 'reception']) {
+        for (const trial of line.scores[d].trials) {
+          if (trial.status === 'ok') expect(trial.score).toBeGreaterThanOrEqual(1);
+          else expect(line.failures).toContainEqual(expect.objectContaining({ kind: d, raw: expect.any(String) }));
+        }
+      }
+    }
+    // The history had no memories and no persona: the model was asked for both (gibberish fails, and says so).
+    const cache = readFileSync(`${out}.cache.jsonl`, 'utf8');
+    expect(first.stderr).toMatch(/memories of conversation conv_\w+ failed|persona of person_\w+ failed/);
+    expect(cache).toContain('"t":"judgment"');
+    expect(first.stdout).toMatch(/^Candidates: 2$/m);
+    expect(first.stdout).toMatch(/Failures: \d+ failed judgments/);
+
+    const again = await cli(args);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/This run: 0 model calls/);
+    expect(again.stdout).toBe(first.stdout);
+  });
+
+  it('names what is wrong with --model-dir', async () => {
+    const none = await cli(['--data', join(dir, 'labelled.csv'), '--engine', 'transformers', '--out', join(dir, 'x.jsonl')]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--engine transformers needs --model-dir DIR/);
+    const notAModel = await cli(['--data', join(dir, 'labelled.csv'), '--engine', 'transformers', '--model-dir', dir, '--out', join(dir, 'x.jsonl')]);
+    expect(notAModel.code).toBe(2);
+    expect(notAModel.stderr).toContain(`--model-dir ${dir}: no config.json there`);
+    const noWeights = await cli(['--data', join(dir, 'labelled.csv'), '--engine', 'transformers', '--model-dir', `${TINY_MODEL_DIR}-no-weights`, '--out', join(dir, 'x.jsonl')]);
+    expect(noWeights.code).toBe(2);
+    expect(noWeights.stderr).toMatch(/no model_quantized\.onnx, model\.onnx, .* in .*tiny-llama-no-weights\/onnx/);
+    const badDtype = await cli(['--data', join(dir, 'labelled.csv'), '--engine', 'transformers', '--model-dir', TINY_MODEL_DIR, '--dtype', 'q2', '--out', join(dir, 'x.jsonl')]);
+    expect(badDtype.stderr).toMatch(/--dtype must be fp32, fp16, q8, q4, q4f16, got "q2"/);
   });
 });
