@@ -1,19 +1,12 @@
-import { expect, test, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
+import { expect, test } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { buildScriptedEngine, openWithScriptedEngine } from './support/app.ts';
+import { seriousViolations } from './support/axe.ts';
 
 test.beforeAll(() => {
   buildScriptedEngine();
   mkdirSync('test-results/screenshots', { recursive: true });
 });
-
-async function seriousViolations(page: Page) {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`);
-}
 
 test('each main screen passes an accessibility scan in both themes; screenshots saved', async ({ page }) => {
   await openWithScriptedEngine(page);

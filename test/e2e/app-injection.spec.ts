@@ -3,6 +3,7 @@
 // IndexedDB, the production build.
 import { expect, test } from '@playwright/test';
 import { buildScriptedEngine, openWithScriptedEngine } from './support/app.ts';
+import { seriousViolations } from './support/axe.ts';
 
 test.beforeAll(buildScriptedEngine);
 
@@ -40,6 +41,7 @@ test('a reply that addresses the judge is flagged in the Evaluate results and ch
   await expect(page.locator('figure.chart-figure svg text tspan', { hasText: '⚠' })).toBeVisible();
   // The collapsed analyses block shows it on its summary line too.
   await expect(page.locator('details.analyses summary', { hasText: 'sneaky' }).getByTestId('injection-flag')).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
 
   // Batch over Maya's cases: the count in the summary, the flag in the row of that reply.
   await page.getByRole('link', { name: 'Batch' }).first().click();
@@ -60,4 +62,8 @@ test('a reply that addresses the judge is flagged in the Evaluate results and ch
   await expect(row.getByText('sneaky')).toBeVisible();
   await expect(list.getByTestId('injection-flag')).toHaveCount(1);
   await page.screenshot({ path: 'test-results/screenshots/injection-batch.png', fullPage: true });
+  // The flag and the tinted row stay readable in both themes.
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByRole('button', { name: /theme$/ }).click();
+  expect(await seriousViolations(page)).toEqual([]);
 });
