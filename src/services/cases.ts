@@ -22,7 +22,7 @@ export async function addCandidate(of: Pick<Case, 'id' | 'personId'>, text: stri
 }
 
 export function removeCandidate(id: string): Promise<void> {
-  return db.candidates.delete(id);
+  return db.deleteCandidate(id);
 }
 
 /**

@@ -3,7 +3,7 @@
 // Parsing never writes, so a preview is free.
 import { PendingImport } from '../import/client.ts';
 import type { ImportAdded } from '../store/db.ts';
-import { exportBackup, importBackup } from '../store/backup.ts';
+import { applyBackup, countRecords, exportBackup, importBackup, readBackup, type CheckedBackup, type TableCounts } from '../store/backup.ts';
 
 export type { PendingImport };
 export type { FilePreview, ImportPreview } from '../import/preview.ts';
@@ -23,17 +23,55 @@ export function describeAdded(added: ImportAdded): string {
 
 /** Saves the whole store as one JSON file through the browser's download. */
 export async function downloadBackup(): Promise<string> {
-  const blob = await exportBackup();
   const name = `attune-backup-${new Date().toISOString().slice(0, 10)}.json`;
+  saveBlob(await exportBackup(), name);
+  return name;
+}
+
+function saveBlob(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  return name;
 }
 
-export function restoreBackup(file: Blob): Promise<void> {
-  return importBackup(file);
+export type { TableCounts };
+
+/** A backup file that passed every check, with what the library holds now and would hold after. */
+export interface RestorePlan {
+  name: string;
+  backup: CheckedBackup;
+  now: TableCounts;
+  after: TableCounts;
+}
+
+/** The library as it was just before a restore, kept in memory (until the tab closes) to undo it. */
+export interface SafetyCopy {
+  blob: Blob;
+  savedAt: number;
+  counts: TableCounts;
+}
+
+/** Reads and checks a backup file without changing anything; throws naming what is wrong. */
+export async function checkBackup(file: File): Promise<RestorePlan> {
+  const backup = await readBackup(file);
+  return { name: file.name, backup, now: await countRecords(), after: backup.counts };
+}
+
+/** Copies the current library aside, then replaces it with the checked backup. */
+export async function restoreBackup(plan: RestorePlan): Promise<SafetyCopy> {
+  const copy: SafetyCopy = { blob: await exportBackup(), savedAt: Date.now(), counts: await countRecords() };
+  await applyBackup(plan.backup);
+  return copy;
+}
+
+/** Puts back the library a restore replaced. It is the app's own copy: restored as it was, even empty. */
+export function undoRestore(copy: SafetyCopy): Promise<void> {
+  return importBackup(copy.blob, undefined, { trusted: true });
+}
+
+export function downloadSafetyCopy(copy: SafetyCopy): void {
+  saveBlob(copy.blob, `attune-before-restore-${new Date(copy.savedAt).toISOString().slice(0, 19).replace(/:/g, '-')}.json`);
 }

@@ -9,6 +9,7 @@ import {
 } from '../domain/records.ts';
 import type { CaseCriteria, ImportBundle } from '../domain/bundle.ts';
 import { stableStringify } from '../lib/hash.ts';
+import { DanglingReferenceError, findDanglingReference } from './references.ts';
 
 export const schemas = {
   people: Person,
@@ -161,11 +162,17 @@ export class AttuneDB extends Dexie {
   /**
    * Writes every record of the bundles in ONE transaction, skipping ids already stored (ids are
    * content hashes, so the same file imported twice adds nothing). Any invalid record aborts the
-   * whole import and leaves the store unchanged. Returns how many records were actually added.
+   * whole import and leaves the store unchanged, and so does a reference that names a record
+   * neither in the bundles nor in the store (DanglingReferenceError). Returns how many records
+   * were actually added.
    */
   async applyImport(bundles: ImportBundle[]): Promise<ImportAdded> {
     const added = Object.fromEntries([...IMPORT_TABLES, 'criteria'].map((t) => [t, 0])) as ImportAdded;
     await this.transaction('rw', IMPORT_TABLES.map((t) => this.table(t)), async () => {
+      const records = Object.fromEntries(IMPORT_TABLES.map((t) => [t, bundles.flatMap((b): object[] => b[t])]));
+      const dangling = await findDanglingReference(records, async (table, ids) =>
+        new Set((await this.table(table).where(':id').anyOf(ids).primaryKeys()) as string[]));
+      if (dangling) throw new DanglingReferenceError(dangling);
       for (const name of IMPORT_TABLES) {
         const unique = new Map<string, { id: string }>();
         for (const bundle of bundles) for (const r of bundle[name]) unique.set(r.id, r);
@@ -227,6 +234,14 @@ export class AttuneDB extends Dexie {
           run.caseIds = run.caseIds.filter((id) => !gone.has(id));
         });
       await this.people.delete(personId);
+    });
+  }
+
+  /** Deletes a candidate reply and its judgments (which would otherwise name a reply that is gone). */
+  async deleteCandidate(candidateId: string): Promise<void> {
+    await this.transaction('rw', this.candidates, this.judgments, async () => {
+      await this.judgments.where('candidateId').equals(candidateId).delete();
+      await this.candidates.delete(candidateId);
     });
   }
 

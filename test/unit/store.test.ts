@@ -20,7 +20,7 @@ class NodeFileReader {
   }
 }
 (globalThis as { FileReader?: unknown }).FileReader ??= NodeFileReader;
-const { exportBackup, importBackup, BackupError } = await import('../../src/store/backup.ts');
+const { exportBackup, importBackup, readBackup, countRecords, BackupError } = await import('../../src/store/backup.ts');
 
 let db: AttuneDB;
 let dbCount = 0;
@@ -110,6 +110,25 @@ describe('applyImport', () => {
     broken.candidates[0] = { ...broken.candidates[0], source: 'nowhere' as Candidate['source'] };
     await expect(db.applyImport([personBundle('c'), broken])).rejects.toThrow(/candidates record "cand_b" at source/);
     expect(await snapshot(db)).toEqual(before);
+  });
+
+  it('refuses a message whose person and conversation exist neither in the file nor in the store', async () => {
+    await db.applyImport([personBundle('a')]);
+    const before = await snapshot(db);
+    const orphan = personBundle('b');
+    orphan.messages[0] = { ...orphan.messages[0], conversationId: 'conv_nowhere' };
+    await expect(db.applyImport([orphan])).rejects.toThrow('messages record "msg_b_2": conversationId "conv_nowhere" names no record in conversations');
+    const noPerson = personBundle('c');
+    noPerson.people = [];
+    await expect(db.applyImport([noPerson])).rejects.toThrow(/record "conv_c": personId "person_c" names no record in people/);
+    expect(await snapshot(db)).toEqual(before);
+  });
+
+  it('accepts references to records already in the store', async () => {
+    await db.applyImport([personBundle('a')]);
+    const more = emptyBundle('csv', 'more.csv');
+    more.candidates.push({ ...personBundle('a').candidates[0], id: 'cand_a2', text: 'Another reply.' });
+    expect((await db.applyImport([more])).candidates).toBe(1);
   });
 });
 
@@ -210,7 +229,63 @@ describe('backup', () => {
     await expect(importBackup(new Blob(['{"formatName":"dexie", "data": ']), store)).rejects.toThrow(/expected JSON/);
     await expect(importBackup(new Blob(['{"hello": 1}']), store)).rejects.toThrow(/formatName/);
 
+    // Only the people table: the rest was cut out.
+    const partial = structuredClone(good);
+    partial.data.data = partial.data.data.filter((t: { tableName: string }) => t.tableName === 'people');
+    await expect(importBackup(new Blob([JSON.stringify(partial)]), store)).rejects.toThrow(
+      /tables conversations, messages, memories, personas, cases, candidates, criteria, judgments, runs, settings missing/);
+
+    // Rows cut from a table whose header still counts them.
+    const cut = structuredClone(good);
+    cut.data.data.find((t: { tableName: string }) => t.tableName === 'messages').rows.splice(3);
+    await expect(importBackup(new Blob([JSON.stringify(cut)]), store)).rejects.toThrow(/\(messages\)\): the header says 9 rows, the file holds 3/);
+
+    // Every table present and empty, headers agreeing.
+    const empty = structuredClone(good);
+    for (const t of empty.data.data) t.rows = [];
+    for (const t of empty.data.tables) t.rowCount = 0;
+    await expect(importBackup(new Blob([JSON.stringify(empty)]), store)).rejects.toThrow(/every table is empty/);
+
+    // A message whose person and conversation are not in the backup.
+    const dangling = structuredClone(good);
+    const rows = dangling.data.data.find((t: { tableName: string }) => t.tableName === 'messages').rows;
+    rows[0] = { ...rows[0], personId: 'person_gone', conversationId: 'conv_gone' };
+    await expect(importBackup(new Blob([JSON.stringify(dangling)]), store)).rejects.toThrow(/messages record "msg_\w+": personId "person_gone" names no record in people/);
+
+    // A judgment of a candidate that is not there.
+    const noCandidate = structuredClone(good);
+    const candidates = noCandidate.data.data.find((t: { tableName: string }) => t.tableName === 'candidates');
+    candidates.rows = candidates.rows.filter((c: { id: string }) => c.id !== 'cand_a');
+    noCandidate.data.tables.find((t: { name: string }) => t.name === 'candidates').rowCount = candidates.rows.length;
+    await expect(importBackup(new Blob([JSON.stringify(noCandidate)]), store)).rejects.toThrow(/judgments record "judg_a": candidateId "cand_a"/);
+
 
     expect(await snapshot(store)).toEqual(before);
+  });
+});
+
+describe('restore checks', () => {
+  it('reads a backup into counts without touching the store, and restores a trusted empty copy', async () => {
+    await db.applyImport([personBundle('a')]);
+    const copy = await exportBackup(db);
+    const checked = await readBackup(copy, db);
+    expect(checked.counts).toEqual(await countRecords(db));
+    expect(checked.counts.messages).toBe(3);
+
+    const emptyStore = new AttuneDB(`store-test-empty-${dbCount}`);
+    const emptyCopy = await exportBackup(emptyStore);
+    await expect(importBackup(emptyCopy, db)).rejects.toThrow(/every table is empty/);
+    // The app's own safety copy of an empty library restores: that is what the library was.
+    await importBackup(emptyCopy, db, { trusted: true });
+    expect(await db.people.count()).toBe(0);
+    await emptyStore.delete();
+  });
+
+  it('deleting a candidate deletes its judgments, so the library stays restorable', async () => {
+    await db.applyImport([personBundle('a')]);
+    await db.putRecords('judgments', [judgment('a')]);
+    await db.deleteCandidate('cand_a');
+    expect(await db.judgments.count()).toBe(0);
+    await expect(readBackup(await exportBackup(db), db)).resolves.toBeTruthy();
   });
 });

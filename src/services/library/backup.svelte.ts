@@ -1,15 +1,27 @@
 // The Library's backup panel: download the whole store as one file, or restore it from one.
-import { downloadBackup, restoreBackup } from '../library.ts';
+// A restore is checked in full and previewed before anything changes, and the library it
+// replaces is kept in memory, one click from coming back, until the tab is closed. One instance
+// for the page (not per screen visit), so that copy survives leaving the Library.
+import {
+  checkBackup, downloadBackup, downloadSafetyCopy, restoreBackup, undoRestore, type RestorePlan, type SafetyCopy,
+} from '../library.ts';
 import { errorText } from './errors.ts';
 
 export class BackupStore {
   status = $state<string | null>(null);
   error = $state<string | null>(null);
-  /** The file chosen for restore, waiting for the user's confirmation. */
-  file = $state.raw<File | null>(null);
+  busy = $state(false);
+  /** The checked backup waiting for the user's confirmation, with its preview. */
+  plan = $state.raw<RestorePlan | null>(null);
+  safety = $state.raw<SafetyCopy | null>(null);
+
+  private begin(status: string | null) {
+    this.error = null;
+    this.status = status;
+  }
 
   async backup(): Promise<void> {
-    this.error = null;
+    this.begin(null);
     try {
       this.status = `Saved ${await downloadBackup()}.`;
     } catch (e) {
@@ -17,26 +29,72 @@ export class BackupStore {
     }
   }
 
-  choose(file: File | null): void {
-    this.file = file;
+  /** Checks the chosen file in full; a file that fails is refused here, before any question. */
+  async choose(file: File | null): Promise<void> {
+    this.plan = null;
+    this.begin(null);
+    if (!file) return;
+    this.busy = true;
+    this.status = `Checking ${file.name}…`;
+    try {
+      this.plan = await checkBackup(file);
+      this.status = null;
+    } catch (e) {
+      this.status = null;
+      this.error = `Nothing was changed. ${file.name} cannot be restored: ${errorText(e)}`;
+    } finally {
+      this.busy = false;
+    }
   }
 
-  /** Replaces the library with the chosen file; true when it did. */
+  cancel(): void {
+    this.plan = null;
+    this.begin(null);
+  }
+
+  /** Replaces the library with the previewed backup; true when it did. */
   async restore(): Promise<boolean> {
-    const file = this.file;
-    if (!file) return false;
-    this.error = null;
-    this.status = 'Restoring…';
-    let restored = false;
+    const plan = this.plan;
+    if (!plan) return false;
+    this.begin('Restoring…');
+    this.busy = true;
     try {
-      await restoreBackup(file);
-      this.status = `Restored the library from ${file.name}.`;
-      restored = true;
+      this.safety = await restoreBackup(plan);
+      this.status = `Restored the library from ${plan.name}.`;
+      return true;
     } catch (e) {
       this.status = null;
       this.error = `Nothing was changed. ${errorText(e)}`;
+      return false;
+    } finally {
+      this.plan = null;
+      this.busy = false;
     }
-    this.file = null;
-    return restored;
+  }
+
+  /** Puts back the library the last restore replaced. */
+  async undo(): Promise<boolean> {
+    const copy = this.safety;
+    if (!copy) return false;
+    this.begin('Putting the previous library back…');
+    this.busy = true;
+    try {
+      await undoRestore(copy);
+      this.safety = null;
+      this.status = 'The library is back as it was before the restore.';
+      return true;
+    } catch (e) {
+      this.status = null;
+      this.error = `Could not put the previous library back: ${errorText(e)}. Download the safety copy to keep it.`;
+      return false;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  downloadSafety(): void {
+    if (this.safety) downloadSafetyCopy(this.safety);
   }
 }
+
+export const backups = new BackupStore();
