@@ -28,6 +28,10 @@ export function runningJob(runId: string | null) {
  *  "interrupted" in the moment between being stored and being started. */
 let starting: string | null = null;
 
+/** Runs started by this page. Once one ends, the store may still say 'running' for a moment
+ *  (the worker's last write is on its way): it is not a closed tab's, and is never resumed on its own. */
+const startedHere = new Set<string>();
+
 export function isActive(runId: string): boolean {
   return runningJob(runId) !== undefined;
 }
@@ -68,6 +72,7 @@ export function startRun(run: Run): void {
   refuseIfRunning();
   const engine = engineStatus();
   if (!engine.ready) throw new Error(`Load ${run.settings.model} on the Models screen to run this.`);
+  startedHere.add(run.id);
   const s = run.settings;
   batch.runId = run.id;
   batch.progress = { done: 0, total: 1, text: 'Starting…' };
@@ -116,5 +121,5 @@ export function secondsLeft(): number | null {
 
 /** Runs a closed tab left behind: 'running' in the store but with no job in this page. */
 export function interrupted(runs: Run[]): Run[] {
-  return runs.filter((r) => (r.status === 'running' || r.status === 'pending') && !isActive(r.id) && r.id !== starting);
+  return runs.filter((r) => (r.status === 'running' || r.status === 'pending') && !isActive(r.id) && r.id !== starting && !startedHere.has(r.id));
 }
