@@ -302,7 +302,7 @@ export class ModelManager {
   /** Streams a short reply from the loaded model; resolves with its tokens/s. */
   async testModel(prompt: string, onToken: (delta: string) => void, signal?: AbortSignal): Promise<{ text: string; tokensPerSecond: number }> {
     const chat = this.chatEngine();
-    if (!chat) throw new EngineError('unknown', 'no model loaded', { userMessage: 'Load a model first.' });
+    if (!chat) throw new EngineError('no-model', 'no model loaded', { userMessage: 'Load a model first.' });
     const started = performance.now();
     let first = 0;
     let pieces = 0;
