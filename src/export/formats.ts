@@ -5,6 +5,7 @@ import { DIMENSIONS } from '../domain/records.ts';
 import { BYSTANDER_KEYS } from '../method/steps/bystander.ts';
 import { escapeHtml } from '../lib/escape.ts';
 import { groupedBarsSvg, type ChartData } from './chart.ts';
+import { LEGEND_ORDER, METHOD_SECTION, SCORE_TERMS, termTooltip, type ScoreTerm } from './legend.ts';
 import type { CandidateResult, ResultsReport } from './results.ts';
 import { resultLine, type ResultLine, type ResultLineInput } from '../method/result-line.ts';
 import { injectionNotice } from '../method/injection.ts';
@@ -96,7 +97,7 @@ body{font-family:system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:1re
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border-bottom:1px solid #c9c4b8;padding:.25rem .5rem;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}section{border:1px solid #c9c4b8;border-radius:6px;padding:.75rem;margin:1rem 0;background:#fff}
 .reply{white-space:pre-wrap;background:#f1efe9;padding:.5rem;border-radius:6px}.failed{color:#a4161a}.muted{color:#4f5b60}
-svg.chart{color:#1d2326}details{margin:.3rem 0}
+svg.chart{color:#1d2326}details{margin:.3rem 0}.legend dt{font-weight:600}.legend dd{margin:0 0 .3rem 1rem}
 .flag{color:#a4161a;background:#fde8e7;border:1px solid #a4161a;border-radius:4px;padding:0 .3rem;white-space:nowrap}
 @media (prefers-color-scheme: dark){.flag{color:#ff8a80;background:#3a1d1c;border-color:#ff8a80}body{background:#14191b;color:#e8eced}section{background:#1c2326;border-color:#46545a}.reply{background:#252e32}svg.chart{color:#e8eced}.muted{color:#a9b6ba}.failed{color:#ff8a80}}`;
 
@@ -104,6 +105,15 @@ svg.chart{color:#1d2326}details{margin:.3rem 0}
 function flagMark(r: CandidateResult): string {
   const notice = injectionNotice(r.aggregate.injectionFlags);
   return notice ? ` <strong class="flag" title="${escapeHtml(notice.reason)}">${escapeHtml(notice.label)}</strong>` : '';
+}
+
+/** A figure's explanation as a tooltip attribute (escaped). */
+const tip = (term: ScoreTerm) => ` title="${escapeHtml(termTooltip(term))}"`;
+
+/** What every figure means, for readers of the report who never saw the app. */
+function legendHtml(lambda: number): string {
+  const items = LEGEND_ORDER.map((t) => `<dt>${escapeHtml(SCORE_TERMS[t].name)}</dt><dd>${escapeHtml(SCORE_TERMS[t].text)}</dd>`).join('');
+  return `<details class="legend" open><summary>${escapeHtml(METHOD_SECTION)} (λ = ${lambda} here)</summary><dl>${items}</dl><p class="muted">The method at more length: Attune's README, section “${escapeHtml(METHOD_SECTION)}”.</p></details>`;
 }
 
 /** A self-contained HTML page: inline CSS and SVG, no script, no external request; all text escaped. */
@@ -125,18 +135,19 @@ export function toHtml(report: ResultsReport): string {
   out.push(`<tr><th scope="row">Candidates</th><td class="num">${s.candidates}</td></tr>`);
   for (const d of DIMENSIONS) {
     const m = s.dimensionMeans[d];
-    out.push(`<tr><th scope="row">Mean ${d} (1–5)</th><td class="num">${fmt(m.mean)}${m.nMissing ? ` (${m.nMissing} missing)` : ''}</td></tr>`);
+    out.push(`<tr><th scope="row"${tip('judgeScore')}>Mean ${d} (1–5)</th><td class="num">${fmt(m.mean)}${m.nMissing ? ` (${m.nMissing} missing)` : ''}</td></tr>`);
   }
-  out.push(`<tr><th scope="row">Overall empathy score (reference)</th><td class="num">${fmt(s.overallEmpathy, 3)}</td></tr>`);
-  out.push(`<tr><th scope="row">Mean empathy</th><td class="num">${fmt(s.meanEmpathy.mean, 3)}</td></tr>`);
-  out.push(`<tr><th scope="row">Mean reward</th><td class="num">${fmt(s.meanReward.mean, 3)}</td></tr>`);
-  out.push(`<tr><th scope="row">Failed judgments</th><td class="num">${s.failedJudgments} (${s.candidatesWithFailures} candidates affected)</td></tr>`);
+  out.push(`<tr><th scope="row"${tip('overall')}>Overall empathy score (reference)</th><td class="num">${fmt(s.overallEmpathy, 3)}</td></tr>`);
+  out.push(`<tr><th scope="row"${tip('meanEmpathy')}>Mean empathy</th><td class="num">${fmt(s.meanEmpathy.mean, 3)}</td></tr>`);
+  out.push(`<tr><th scope="row"${tip('reward')}>Mean reward</th><td class="num">${fmt(s.meanReward.mean, 3)}</td></tr>`);
+  out.push(`<tr><th scope="row"${tip('failures')}>Failed judgments</th><td class="num">${s.failedJudgments} (${s.candidatesWithFailures} candidates affected)</td></tr>`);
   out.push(`<tr><th scope="row">Replies flagged as prompt injection</th><td class="num">${s.flaggedReplies ? `<strong class="flag">${s.flaggedReplies}</strong>` : '0'}</td></tr>`);
   if (report.agreement) {
     out.push(`<tr><th scope="row">Pairwise accuracy vs labels</th><td class="num">${fmt(report.agreement.pairwiseAccuracy, 3)} over ${report.agreement.pairs} pairs</td></tr>`);
     out.push(`<tr><th scope="row">Spearman vs labels</th><td class="num">${fmt(report.agreement.spearman, 3)} (n = ${report.agreement.n})</td></tr>`);
   }
   out.push('</tbody></table>');
+  out.push(legendHtml(report.lambda));
 
   groupByCase(report.results).forEach((group, gi) => {
     const first = group[0];
@@ -144,7 +155,7 @@ export function toHtml(report: ResultsReport): string {
     if (first.scenario) out.push(`<p><strong>Scenario:</strong> ${e(first.scenario)}</p>`);
     out.push(`<p><strong>Query:</strong> ${e(first.query)}</p>`);
     out.push(groupedBarsSvg(caseChart(group, `Scores for: ${first.query.slice(0, 60)}`), `case${gi}`));
-    out.push('<table><thead><tr><th scope="col">Candidate</th><th scope="col">Resonation</th><th scope="col">Expression</th><th scope="col">Reception</th><th scope="col">Bystander</th><th scope="col">Empathy</th><th scope="col">Reward</th><th scope="col">Failures</th></tr></thead><tbody>');
+    out.push(`<table><thead><tr><th scope="col">Candidate</th><th scope="col"${tip('resonation')}>Resonation</th><th scope="col"${tip('expression')}>Expression</th><th scope="col"${tip('reception')}>Reception</th><th scope="col"${tip('bystander')}>Bystander</th><th scope="col"${tip('empathy')}>Empathy</th><th scope="col"${tip('reward')}>Reward</th><th scope="col"${tip('failures')}>Failures</th></tr></thead><tbody>`);
     for (const r of group) {
       const a = r.aggregate;
       out.push(`<tr><th scope="row">${e(r.candidateName)}${flagMark(r)}</th>${DIMENSIONS.map((d) => `<td class="num">${fmt(a.dimensions[d].score)}</td>`).join('')}<td class="num">${fmt(a.bystander)}</td><td class="num">${fmt(a.empathy)}</td><td class="num">${fmt(a.reward)}</td><td class="num">${a.failures}</td></tr>`);

@@ -59,3 +59,19 @@ describe('Chart', () => {
     expect(cells).toEqual(['0.60', '-0.10', '0.90', 'failed']);
   });
 });
+
+describe('ScoreLegend', () => {
+  it('says the scale and formulas in short, every term on demand, and carries the README method section', async () => {
+    const { default: ScoreLegend } = await import('../../src/ui/components/ScoreLegend.svelte');
+    const { LEGEND_ORDER, SCORE_TERMS } = await import('../../src/export/legend.ts');
+    const { getByRole } = render(ScoreLegend, { lambda: 0.25 });
+    const legend = getByRole('region', { name: 'What the scores mean' });
+    expect(legend.querySelector('p')!.textContent).toMatch(/0–1, higher is better .* reward = empathy \+ λ × \(bystander − 1\), λ = 0\.25/s);
+    expect([...legend.querySelectorAll('dt')].map((d) => d.textContent)).toEqual(LEGEND_ORDER.map((t) => SCORE_TERMS[t].name));
+    const method = [...legend.querySelectorAll('summary')].find((s) => s.textContent === 'How scores are computed (from the README)')!;
+    const text = method.parentElement!.textContent!;
+    expect(text).toContain('A harmonic mean is never above the plain mean');
+    // The README's wrapped lines are joined back into paragraphs.
+    expect(method.parentElement!.querySelectorAll('br')).toHaveLength(0);
+  });
+});

@@ -26,6 +26,21 @@ test('each main screen passes an accessibility scan in both themes; screenshots 
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${screen}$`, 'i') }).click();
       await expect(page.locator('main h2').first()).toBeVisible();
       await page.waitForTimeout(300);
+      if (screen === 'evaluate' || screen === 'batch') {
+        // Every screen that shows scores explains them: a legend, each term opened, and tooltips.
+        const legend = page.getByRole('region', { name: 'What the scores mean' });
+        await expect(legend).toContainText('Empathy = harmonic mean of resonation, expression and reception');
+        for (const summary of await legend.locator('summary').all()) {
+          if (!(await summary.evaluate((el) => (el.parentElement as HTMLDetailsElement).open))) await summary.click();
+        }
+        await expect(legend.getByRole('definition').filter({ hasText: 'Empathy + λ × (bystander − 1)' })).toBeVisible();
+        await expect(legend.getByRole('term').filter({ hasText: 'Overall empathy score (reference)' })).toBeVisible();
+        await expect(legend).toContainText('A harmonic mean is never above the plain mean'); // the README's method section
+        const empathyHeader = screen === 'batch'
+          ? page.getByRole('button', { name: /^Empathy/ })
+          : page.locator('.results-table th', { hasText: /^empathy$/ });
+        await expect(empathyHeader).toHaveAttribute('title', /harmonic mean/);
+      }
       await page.screenshot({ path: `test-results/screenshots/${screen}-${theme}.png`, fullPage: true });
       expect(await seriousViolations(page), `${screen} (${theme})`).toEqual([]);
     }

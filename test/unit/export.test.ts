@@ -5,6 +5,7 @@ import { buildDemoBundle } from '../../src/demo/bundle.ts';
 import { buildResults } from '../../src/export/results.ts';
 import { toCsv, toHtml, toJson, toJsonl, CSV_COLUMNS } from '../../src/export/formats.ts';
 import { BYSTANDER_KEYS } from '../../src/method/steps/bystander.ts';
+import { LEGEND_ORDER, SCORE_TERMS } from '../../src/export/legend.ts';
 import type { Judgment } from '../../src/domain/records.ts';
 
 async function sampleReport() {
@@ -111,4 +112,19 @@ describe('exports', () => {
     expect(legends).toEqual(['⚠ ']);
     expect([...doc.querySelectorAll('svg.chart desc')].map((d) => d.textContent).join(' ')).toContain(`${flagged} (⚠ prompt injection)`);
   });
+
+  it('HTML report explains every figure: a legend of all terms and a tooltip on each figure', async () => {
+    const r = await sampleReport();
+    const doc = new DOMParser().parseFromString(toHtml(r), 'text/html');
+    const legend = doc.querySelector('details.legend')!;
+    expect(legend.querySelector('summary')!.textContent).toBe(`How scores are computed (λ = ${r.lambda} here)`);
+    expect([...legend.querySelectorAll('dt')].map((d) => d.textContent)).toEqual(LEGEND_ORDER.map((t) => SCORE_TERMS[t].name));
+    // The two data-set figures that differ say why, where they stand.
+    const rowTip = (name: string) => [...doc.querySelectorAll('th[scope="row"]')].find((th) => th.textContent === name)?.getAttribute('title');
+    expect(rowTip('Overall empathy score (reference)')).toMatch(/mean of the three dimension means .* never below mean empathy/);
+    expect(rowTip('Mean empathy')).toMatch(/harmonic mean/);
+    const headTips = [...doc.querySelectorAll('section thead th')].map((th) => [th.textContent, th.getAttribute('title')]);
+    for (const [name, tip] of headTips.filter(([name]) => name !== 'Candidate')) expect(tip, name!).toMatch(new RegExp(`^${name}`, 'i'));
+  });
 });
+
