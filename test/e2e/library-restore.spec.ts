@@ -76,7 +76,7 @@ test('partial, empty and inconsistent backups are refused with the library uncha
   await expect(page.getByRole('alert')).toContainText(`(messages)): the header says ${header} rows, the file holds 2`);
 
   await page.reload();
-  expect(await libraryState(page)).toEqual(before);
+  await expect(people(page).getByRole('listitem')).toHaveText(before);
 });
 
 test('a restore is previewed, and the library it replaced comes back with one click', async ({ page }, testInfo) => {
@@ -106,6 +106,5 @@ test('a restore is previewed, and the library it replaced comes back with one cl
   await safety.getByRole('button', { name: 'Undo the restore' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'The library is back as it was before the restore.' })).toBeVisible();
   await page.reload();
-  await expect(people(page).getByRole('listitem')).toHaveCount(before.length);
-  expect(await libraryState(page)).toEqual(before);
+  await expect(people(page).getByRole('listitem')).toHaveText(before);
 });
