@@ -1,14 +1,14 @@
 // Browser mode of `npm run bench:import`: the product's import path in headless Chromium, with
 // real IndexedDB, against a production build served by scripts/serve.js on 127.0.0.1.
-// The file is chosen on the Library screen (read, then parsed in workers/import.worker.ts, which
-// keeps the records and sends back only the preview), then "Import" has that worker run
-// AttuneDB.applyImport. Both phases are timed in the page,
+// The file is chosen on the Library screen (parsed in workers/import.worker.ts, which sends back
+// only the preview), then "Import" has that worker parse it again and write the records in
+// journalled chunks (AttuneDB.beginImport). Both phases are timed in the page,
 // from the input's change event / the button's click to the moment the preview / the "Added …"
 // status is in the DOM. Memory: the summed PSS (and RSS, which counts shared pages once per
 // process) of every Chromium process, read from /proc every 100 ms.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 
@@ -46,6 +46,32 @@ function memoryOf(pids: number[]): { pss: number; rss: number; processes: number
     } catch { /* ended */ }
   }
   return { pss, rss, processes };
+}
+
+/**
+ * CPU seconds (user + system) the given processes have used so far, in all and by process kind
+ * (browser, renderer, utility: IndexedDB's backend runs in the browser process, the page and
+ * its workers in a renderer); /proc counts in 1/100 s.
+ */
+function cpuSecondsOf(pids: number[]): { total: number; byKind: Record<string, number> } {
+  const byKind: Record<string, number> = {};
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const seconds = (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14 and 15)
+      const kind = /--type=([\w-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
+      byKind[kind] = (byKind[kind] ?? 0) + seconds;
+      total += seconds;
+    } catch { /* ended */ }
+  }
+  return { total, byKind };
+}
+
+function cpuBetween(from: ReturnType<typeof cpuSecondsOf>, to: ReturnType<typeof cpuSecondsOf>) {
+  const byKind = Object.fromEntries(Object.entries(to.byKind).map(([k, v]) => [k, round(v - (from.byKind[k] ?? 0))]));
+  return { seconds: round(to.total - from.total), byKind };
 }
 
 /** Samples every 100 ms (the process list every second), so the sampler barely competes for CPU. */
@@ -110,6 +136,7 @@ export async function measureInBrowser(file: string, jsonBytes: number, options:
     await new Promise((r) => setTimeout(r, 300));
     const baseline = memory.sample();
     memory.reset();
+    const cpuAtStart = cpuSecondsOf(chromiumPids(process.pid));
 
     await page.getByLabel('Choose files to import').setInputFiles(file);
     const previewRegion = page.getByRole('region', { name: /Preview/ });
@@ -118,17 +145,19 @@ export async function measureInBrowser(file: string, jsonBytes: number, options:
       page.getByRole('alert').waitFor({ timeout: 300_000 }).then(async () => { throw new Error(`import failed: ${await page.getByRole('alert').textContent()}`); }),
     ]);
     const parsePeak = memory.peak();
+    const cpuAfterParse = cpuSecondsOf(chromiumPids(process.pid));
     await previewRegion.getByRole('button', { name: 'Import' }).click();
     const added = page.getByRole('status').filter({ hasText: /Added |Nothing new/ });
     await added.waitFor({ timeout: 600_000 });
     const addedText = await added.textContent();
     const peak = memory.peak();
+    const cpuAtEnd = cpuSecondsOf(chromiumPids(process.pid));
     const marks = await page.evaluate(() => (window as unknown as { __benchMarks: Record<string, number> }).__benchMarks);
     const parseSeconds = (marks.previewShown - marks.chosen) / 1000;
     const storeSeconds = (marks.addedShown - marks.importClicked) / 1000;
     const mb = jsonBytes / MB;
     return {
-      store: 'Chromium: Library screen → import worker (parses, keeps the records, runs AttuneDB.applyImport) → real IndexedDB',
+      store: 'Chromium: Library screen → import worker (parses for the preview; on Import parses again and writes in journalled chunks) → real IndexedDB',
       chromium: browser.version(),
       file: file.split('/').pop(),
       mb: round(mb),
@@ -137,7 +166,13 @@ export async function measureInBrowser(file: string, jsonBytes: number, options:
       parseSeconds: round(parseSeconds),
       parsePhase: 'change event → preview in the DOM: File.arrayBuffer, worker parse, preview summary sent back and rendered',
       storeSeconds: round(storeSeconds),
-      storePhase: 'Import click → "Added …" status in the DOM: applyImport in the worker (validation + one rw transaction)',
+      storePhase: 'Import click → "Added …" status in the DOM: the worker parses the files again and writes each chunk as it comes (journalled transactions, committed at the end)',
+      // CPU time of every Chromium process: comparable across runs when other work shares the
+      // cores (wall seconds are not: on a busy machine they measure the neighbours too).
+      cpuSeconds: round(cpuAtEnd.total - cpuAtStart.total),
+      parseCpu: cpuBetween(cpuAtStart, cpuAfterParse),
+      storeCpu: cpuBetween(cpuAfterParse, cpuAtEnd),
+      loadAverage1m: round(loadavg()[0]),
       memory: 'sum over Chromium processes from /proc/<pid>/smaps_rollup, sampled every 100 ms (peak PSS and peak RSS sum are each the maximum over samples)',
       baselinePssMb: round(baseline.pss / MB),
       peakPssMb: round(peak.pss / MB),

@@ -1,31 +1,101 @@
-// Parses chosen files or pasted text off the main thread and keeps the parsed bundles here: the
-// page gets only the preview, and on "apply" this worker writes them with the store's
-// applyImport (one transaction). Protocol: ImportRequest / ImportReply in src/import/client.ts.
-import { parseFiles, parsePastedText, type ImportBundle } from '../src/import/index.ts';
+// Reads and parses chosen files or pasted text off the main thread, twice: once for the preview
+// (records are counted as they stream past and dropped), then on "apply" again, writing each
+// chunk as it comes with the store's ImportWriter under a Web Lock that says the import is alive.
+// Only the File handles (or the pasted text) are kept between the two, so memory does not grow
+// with the file. Protocol: ImportRequest / ImportReply in src/import/client.ts.
+import { parseFiles, type InputFile, type ParseOptions, type ParseResult } from '../src/import/index.ts';
 import { summarize } from '../src/import/preview.ts';
-import type { ImportReply, ImportRequest } from '../src/import/client.ts';
-import { db } from '../src/store/db.ts';
+import type { ImportProgress, ImportReply, ImportRequest } from '../src/import/client.ts';
+import { IMPORT_LOCK_PREFIX, db, type ImportAdded } from '../src/store/db.ts';
+import { countBundle } from '../src/domain/bundle.ts';
 
-let pending: ImportBundle[] | null = null;
+type Source = { kind: 'files'; files: File[] } | { kind: 'text'; text: string; name: string };
+
+let source: Source | null = null;
+let maxBytes: number | undefined;
+/** Files that gave an issue in the preview: they are left out of the import. */
+let leftOut = new Set<string>();
+let totalRecords = 0;
+
+const PROGRESS_EVERY_MS = 150;
+let lastProgress = 0;
+
+function progress(p: ImportProgress, force = false): void {
+  const now = performance.now();
+  if (!force && now - lastProgress < PROGRESS_EVERY_MS) return;
+  lastProgress = now;
+  post({ kind: 'progress', progress: p });
+}
+
+function post(reply: ImportReply): void {
+  self.postMessage(reply);
+}
+
+async function read(from: Source): Promise<InputFile[]> {
+  if (from.kind === 'text') return [{ name: from.name, bytes: new TextEncoder().encode(from.text) }];
+  const kept = from.files.filter((f) => !leftOut.has(f.name));
+  return Promise.all(kept.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+}
+
+async function parse(options: ParseOptions): Promise<ParseResult> {
+  // A criteria file may attach to sessions imported earlier: let the parser look them up.
+  return parseFiles(await read(source!), { maxBytes, storedCases: (ids) => db.casesOfSessions(ids), ...options });
+}
+
+async function preview(): Promise<ImportReply> {
+  const { bundles, issues } = await parse({
+    sink: async () => {}, // counted by the bundles' `flushed`, then dropped
+    onProgress: (p) => progress({ phase: 'reading', ...p }, p.done === p.total),
+  });
+  leftOut = new Set(issues.map((i) => i.file));
+  // Records to write; `criteria` counts updates of cases, not records.
+  totalRecords = bundles.reduce((n, b) => {
+    const { criteria: _updates, ...records } = countBundle(b);
+    return n + Object.values(records).reduce((a, c) => a + c, 0);
+  }, 0);
+  return { kind: 'preview', preview: summarize(bundles, issues) };
+}
+
+async function apply(importId: string): Promise<ImportAdded> {
+  const writer = db.beginImport(importId);
+  const report = () => progress({ phase: 'writing', done: writer.written, total: totalRecords, unit: 'records' });
+  const timer = setInterval(report, PROGRESS_EVERY_MS);
+  try {
+    const { bundles, issues } = await parse({ sink: (chunk) => writer.write(chunk) });
+    // Parsed the same way as for the preview, so this is not expected; refuse rather than write part.
+    if (issues.length > 0) throw new Error(`${issues[0].file} (${issues[0].where}): ${issues[0].message}`);
+    for (const bundle of bundles) await writer.write(bundle);
+    const added = await writer.commit();
+    progress({ phase: 'writing', done: totalRecords, total: totalRecords, unit: 'records' }, true);
+    return added;
+  } catch (error) {
+    await writer.rollback();
+    throw error;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** Holds the import's lock while it runs, so no other tab sweeps it as abandoned. */
+function whileLocked<T>(importId: string, task: () => Promise<T>): Promise<T> {
+  const locks = self.navigator.locks;
+  return locks ? locks.request(IMPORT_LOCK_PREFIX + importId, task) : task();
+}
 
 async function handle(request: ImportRequest): Promise<ImportReply> {
   switch (request.kind) {
     case 'parseFiles':
-    case 'parseText': {
-      // A criteria file may attach to sessions imported earlier: let the parser look them up.
-      const options = { ...request.options, storedCases: (ids: string[]) => db.casesOfSessions(ids) };
-      const { bundles, issues } = request.kind === 'parseFiles'
-        ? await parseFiles(request.files.map((f) => ({ name: f.name, bytes: new Uint8Array(f.buffer) })), options)
-        : await parsePastedText(request.text, request.name, options);
-      pending = bundles;
-      return { kind: 'preview', preview: summarize(bundles, issues) };
-    }
+    case 'parseText':
+      source = request.kind === 'parseFiles'
+        ? { kind: 'files', files: request.files }
+        : { kind: 'text', text: request.text, name: request.name };
+      maxBytes = request.options?.maxBytes;
+      return preview();
     case 'apply': {
-      if (!pending) throw new Error('nothing was parsed to apply');
-      const bundles = pending;
-      pending = null;
-      // This realm's own Dexie instance (opened on first use) on the same IndexedDB database.
-      return { kind: 'added', added: await db.applyImport(bundles) };
+      if (!source) throw new Error('nothing was parsed to apply');
+      const added = await whileLocked(request.importId, () => apply(request.importId));
+      source = null;
+      return { kind: 'added', added };
     }
   }
 }
@@ -37,5 +107,5 @@ self.onmessage = async (event: MessageEvent<ImportRequest>) => {
   } catch (error) {
     reply = { kind: 'error', error: (error as Error)?.message ?? String(error) };
   }
-  self.postMessage(reply);
+  post(reply);
 };

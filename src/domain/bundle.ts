@@ -21,6 +21,8 @@ export interface ImportBundle {
   caseCriteria?: CaseCriteria[];
   /** Remarks for the preview that are not errors (defaults applied, parts skipped). */
   notes?: string[];
+  /** Records already handed to a RecordSink while parsing (not in the lists above). */
+  flushed?: ImportCounts;
 }
 
 export interface CaseCriteria {
@@ -30,6 +32,12 @@ export interface CaseCriteria {
   queryId: string;
   referenceCriteria: NonNullable<Case['referenceCriteria']>;
 }
+
+/**
+ * Receives a file's records in chunks while it is parsed, so that a large file's records never
+ * all exist at once: the import worker counts them for the preview, then writes them on apply.
+ */
+export type RecordSink = (chunk: ImportBundle) => Promise<void>;
 
 export function emptyBundle(format: ImportFormat, file: string): ImportBundle {
   return { format, file, people: [], conversations: [], messages: [], memories: [], personas: [], cases: [], candidates: [] };
@@ -47,15 +55,17 @@ export interface ImportCounts {
   criteria: number;
 }
 
+/** The bundle's records, those already flushed to a RecordSink included. */
 export function countBundle(b: ImportBundle): ImportCounts {
+  const f = b.flushed;
   return {
-    people: b.people.length,
-    conversations: b.conversations.length,
-    messages: b.messages.length,
-    memories: b.memories.length,
-    personas: b.personas.length,
-    cases: b.cases.length,
-    candidates: b.candidates.length,
-    criteria: b.caseCriteria?.length ?? 0,
+    people: b.people.length + (f?.people ?? 0),
+    conversations: b.conversations.length + (f?.conversations ?? 0),
+    messages: b.messages.length + (f?.messages ?? 0),
+    memories: b.memories.length + (f?.memories ?? 0),
+    personas: b.personas.length + (f?.personas ?? 0),
+    cases: b.cases.length + (f?.cases ?? 0),
+    candidates: b.candidates.length + (f?.candidates ?? 0),
+    criteria: (b.caseCriteria?.length ?? 0) + (f?.criteria ?? 0),
   };
 }

@@ -1,7 +1,7 @@
 // ChatGPT data export (conversations.json, alone or inside the downloaded .zip). Each
 // conversation is a tree in `mapping`; edits and regenerations are sibling branches. We keep
 // the branch the user last saw: from `current_node` up through `parent` links to the root.
-import type { ImportBundle } from '../domain/bundle.ts';
+import type { ImportBundle, RecordSink } from '../domain/bundle.ts';
 import { BundleBuilder, Reader, childPath, type Turn } from './common.ts';
 import type { JsonDoc } from './json.ts';
 
@@ -9,10 +9,10 @@ import type { JsonDoc } from './json.ts';
 export interface ExportOwner { id?: string; name?: string; archive?: string }
 
 export async function parseChatGpt(
-  file: string, doc: Extract<JsonDoc, { kind: 'array' }>, owner: ExportOwner, identity: unknown,
+  file: string, doc: Extract<JsonDoc, { kind: 'array' }>, owner: ExportOwner, identity: unknown, sink?: RecordSink,
 ): Promise<ImportBundle> {
   const r = new Reader(file);
-  const b = new BundleBuilder('chatgpt', file);
+  const b = new BundleBuilder('chatgpt', file, sink);
   const person = await b.person(owner.name ?? `ChatGPT export (${owner.archive ?? file})`, owner.id ?? identity, owner.id);
   for (let index = 0; index < doc.length; index++) {
     const path = `$[${index}]`;

@@ -3,16 +3,16 @@
 // Attachments: their `extracted_content` is what the assistant saw, so it is kept, appended to
 // the human message after a marker line `[Attached file: NAME]`; files without extracted text
 // (images) are only named as `[Attached file: NAME (no text)]`.
-import type { ImportBundle } from '../domain/bundle.ts';
+import type { ImportBundle, RecordSink } from '../domain/bundle.ts';
 import { BundleBuilder, Reader, childPath, type Turn } from './common.ts';
 import type { ExportOwner } from './chatgpt.ts';
 import type { JsonDoc } from './json.ts';
 
 export async function parseClaude(
-  file: string, doc: Extract<JsonDoc, { kind: 'array' }>, owner: ExportOwner, identity: unknown,
+  file: string, doc: Extract<JsonDoc, { kind: 'array' }>, owner: ExportOwner, identity: unknown, sink?: RecordSink,
 ): Promise<ImportBundle> {
   const r = new Reader(file);
-  const b = new BundleBuilder('claude', file);
+  const b = new BundleBuilder('claude', file, sink);
   let person: Awaited<ReturnType<BundleBuilder['person']>> | null = null;
   for (let index = 0; index < doc.length; index++) {
     const path = `$[${index}]`;

@@ -5,7 +5,7 @@ import type {
   Candidate, Case, Conversation, ImportFormat, Memory, Message, Person, Persona, Role,
 } from '../domain/records.ts';
 import { QUERY_CATEGORIES, QUERY_CATEGORY_NAMES, type QueryCategory } from '../domain/records.ts';
-import { emptyBundle, type ImportBundle } from '../domain/bundle.ts';
+import { countBundle, emptyBundle, type ImportBundle, type RecordSink } from '../domain/bundle.ts';
 import { ImportError } from './issues.ts';
 
 export function fail(file: string, where: string, message: string): never {
@@ -99,18 +99,44 @@ export function fileStem(name: string): string {
 
 export interface Turn { role: Role; text: string; time: number | null }
 
+/** A chunk handed to a RecordSink: bounded so that one store transaction stays small. */
+const CHUNK_RECORDS = 5000;
+const CHUNK_CHARS = 4_000_000;
+
 /**
  * Accumulates one file's records. Ids are content hashes (never the import time; see ids.ts), and records
  * with an id already seen are kept once, so duplicates inside a file collapse as in the store.
+ * With a sink, full chunks of records go to it as they are made (the bundle then counts them in
+ * `flushed`), so memory does not grow with the file.
  */
 export class BundleBuilder {
   readonly bundle: ImportBundle;
   private readonly seen = new Set<string>();
   readonly createdAt = Date.now();
   private readonly noteCounts = new Map<string, number>();
+  private chunkRecords = 0;
+  private chunkChars = 0;
 
-  constructor(readonly format: ImportFormat, readonly file: string) {
+  constructor(readonly format: ImportFormat, readonly file: string, private readonly sink?: RecordSink) {
     this.bundle = emptyBundle(format, file);
+  }
+
+  /** Counts records just added and hands the chunk to the sink once it is full. */
+  private async added(records: number, chars: number): Promise<void> {
+    if (!this.sink) return;
+    this.chunkRecords += records;
+    this.chunkChars += chars;
+    if (this.chunkRecords < CHUNK_RECORDS && this.chunkChars < CHUNK_CHARS) return;
+    const b = this.bundle;
+    const chunk: ImportBundle = {
+      format: b.format, file: b.file, people: b.people, conversations: b.conversations, messages: b.messages,
+      memories: b.memories, personas: b.personas, cases: b.cases, candidates: b.candidates,
+    };
+    const { notes, flushed } = b;
+    Object.assign(b, emptyBundle(b.format, b.file), { notes, flushed: countBundle({ ...chunk, flushed }) });
+    this.chunkRecords = 0;
+    this.chunkChars = 0;
+    await this.sink(chunk);
   }
 
   private fresh(id: string): boolean {
@@ -139,7 +165,10 @@ export class BundleBuilder {
       id, name, demo: false, createdAt: this.createdAt,
       source: { format: this.format, file: this.file, ...(externalId ? { externalId } : {}) },
     };
-    if (this.fresh(id)) this.bundle.people.push(person);
+    if (this.fresh(id)) {
+      this.bundle.people.push(person);
+      await this.added(1, name.length);
+    }
     return person;
   }
 
@@ -165,7 +194,15 @@ export class BundleBuilder {
     };
     if (this.fresh(id)) {
       this.bundle.conversations.push(conversation);
-      for (const m of messages) if (this.fresh(m.id)) this.bundle.messages.push(m);
+      let records = 1;
+      let chars = meta.title.length;
+      for (const m of messages) {
+        if (!this.fresh(m.id)) continue;
+        this.bundle.messages.push(m);
+        records++;
+        chars += m.text.length;
+      }
+      await this.added(records, chars);
     }
     return { conversation, messages };
   }
@@ -176,14 +213,20 @@ export class BundleBuilder {
     const memory: Memory = {
       id, personId, label, value, evidence, origin: 'imported', updatedAt: this.createdAt, ...(order === undefined ? {} : { order }),
     };
-    if (this.fresh(id)) this.bundle.memories.push(memory);
+    if (this.fresh(id)) {
+      this.bundle.memories.push(memory);
+      await this.added(1, value.length);
+    }
     return memory;
   }
 
   async persona(personId: string, fields: Pick<Persona, 'profile' | 'topics' | 'isDeep' | 'gateReason'>): Promise<Persona> {
     const id = contentIdSync('persona', { personId, ...fields });
     const persona: Persona = { id, personId, version: 1, origin: 'imported', createdAt: this.createdAt, ...fields };
-    if (this.fresh(id)) this.bundle.personas.push(persona);
+    if (this.fresh(id)) {
+      this.bundle.personas.push(persona);
+      await this.added(1, fields.profile.length);
+    }
     return persona;
   }
 
@@ -201,7 +244,10 @@ export class BundleBuilder {
     for (const key of ['scenario', 'referenceCriteria', 'categoryLabel', 'sessionId', 'queryId'] as const) {
       if (item[key] === undefined) delete item[key];
     }
-    if (this.fresh(id)) this.bundle.cases.push(item);
+    if (this.fresh(id)) {
+      this.bundle.cases.push(item);
+      await this.added(1, fields.query.length + (fields.scenario?.length ?? 0));
+    }
     return item;
   }
 
@@ -214,7 +260,10 @@ export class BundleBuilder {
       id, caseId: c.id, personId: c.personId, text, source: 'import', label, createdAt: this.createdAt,
       ...(name ? { name } : {}), ...(system ? { system } : {}),
     };
-    if (this.fresh(id)) this.bundle.candidates.push(candidate);
+    if (this.fresh(id)) {
+      this.bundle.candidates.push(candidate);
+      await this.added(1, text.length);
+    }
     return candidate;
   }
 }

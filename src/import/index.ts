@@ -3,7 +3,7 @@
 // issue naming the file, the place and what was expected. A file with an issue contributes no
 // records at all. Pure: no DOM, no store, so the CLI, the worker and tests share it.
 import { unzipSync } from 'fflate';
-import type { ImportBundle } from '../domain/bundle.ts';
+import type { ImportBundle, RecordSink } from '../domain/bundle.ts';
 import { ImportError, type ImportIssue } from './issues.ts';
 import { fail, fileStem } from './common.ts';
 import type { Case } from '../domain/records.ts';
@@ -21,7 +21,7 @@ import { TURN_MARKER, parsePlainText } from './plaintext.ts';
 import { parseShareGpt } from './sharegpt.ts';
 import { checkSize, decodeUtf8, formatBytes, isZip, normalizeEncoding } from './text.ts';
 
-export type { ImportBundle } from '../domain/bundle.ts';
+export type { ImportBundle, RecordSink } from '../domain/bundle.ts';
 export type { ImportIssue } from './issues.ts';
 export { countBundle } from '../domain/bundle.ts';
 
@@ -35,7 +35,19 @@ export interface ParseOptions {
    * sessions, so that a criteria file can attach to sessions imported earlier.
    */
   storedCases?: (sessionIds: string[]) => Promise<Case[]>;
+  /**
+   * Receives the records of the large formats (chat exports, CSV) in bounded chunks while they
+   * are parsed; the returned bundles then hold only the rest, and count the chunks in `flushed`.
+   */
+  sink?: RecordSink;
+  /** How far the parse of one file has got: `done` of `total` bytes (CSV) or top-level items (JSON). */
+  onProgress?: (progress: ParseProgress) => void;
 }
+
+export interface ParseProgress { file: string; done: number; total: number; unit: 'bytes' | 'items' }
+
+/** What parseText and the importers below it need from the options. */
+interface ParseContext { maxBytes: number; sink?: RecordSink; onProgress?: ParseOptions['onProgress'] }
 
 export const DEFAULT_MAX_BYTES = 1024 ** 3;
 
@@ -54,7 +66,7 @@ type Parsed =
   | { kind: 'criteria'; pending: PendingFile };
 
 export async function parseFiles(files: InputFile[], options: ParseOptions = {}): Promise<ParseResult> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const context: ParseContext = { ...options, maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES };
   const bundles: ImportBundle[] = [];
   const issues: ImportIssue[] = [];
   const sessions: SessionsResult[] = [];
@@ -63,7 +75,7 @@ export async function parseFiles(files: InputFile[], options: ParseOptions = {})
   const criteria: PendingFile[] = [];
   for (const file of files) {
     try {
-      const parsed = await parseOne(file, maxBytes);
+      const parsed = await parseOne(file, context);
       if (parsed.kind === 'bundle') bundles.push(parsed.bundle);
       else if (parsed.kind === 'sessions') {
         sessions.push(parsed.result);
@@ -143,18 +155,18 @@ async function pairPredictions(pending: PendingFile, sessions: SessionsResult[],
   fail(file, '$', `its ${entries.responses.length} entries fit none of the sessions files (${counts}): expected one entry per session, responses[j] answering queries[j]`);
 }
 
-async function parseOne(file: InputFile, maxBytes: number): Promise<Parsed> {
-  checkSize(file.name, file.bytes.length, maxBytes);
-  if (isZip(file.bytes)) return { kind: 'bundle', bundle: await parseZip(file, maxBytes) };
+async function parseOne(file: InputFile, context: ParseContext): Promise<Parsed> {
+  checkSize(file.name, file.bytes.length, context.maxBytes);
+  if (isZip(file.bytes)) return { kind: 'bundle', bundle: await parseZip(file, context) };
   const bytes = normalizeEncoding(file.name, file.bytes);
-  return parseText(file.name, bytes, {});
+  return parseText(file.name, bytes, {}, context);
 }
 
 function extension(name: string): string {
   return /\.([A-Za-z0-9]+)$/.exec(name)?.[1].toLowerCase() ?? '';
 }
 
-async function parseText(name: string, bytes: Uint8Array, owner: ExportOwner): Promise<Parsed> {
+async function parseText(name: string, bytes: Uint8Array, owner: ExportOwner, context: ParseContext): Promise<Parsed> {
   const ext = extension(name);
   const first = bytes[skipSpace(bytes, 0)];
   const digest = () => ({ digest: sha256Bytes(bytes) });
@@ -169,13 +181,14 @@ async function parseText(name: string, bytes: Uint8Array, owner: ExportOwner): P
         return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, digest()) };
       }
     }
-    return parseJson(name, bytes, readJson(name, bytes), owner, digest);
+    return parseJson(name, bytes, readJson(name, bytes), owner, digest, context);
   }
   const head = decodeUtf8(name, bytes.subarray(0, Math.min(bytes.length, 4096)).subarray(0, safeCut(bytes, 4096)));
   const firstLine = head.split(/\r?\n/, 1)[0].toLowerCase();
   const text = () => decodeUtf8(name, bytes);
   if (ext === 'csv' || ext === 'tsv' || (/query/.test(firstLine) && /response/.test(firstLine) && /[,\t;]/.test(firstLine))) {
-    return { kind: 'bundle', bundle: await parseCsv(name, text(), digest()) };
+    const progress = context.onProgress && ((done: number) => context.onProgress!({ file: name, done, total: bytes.length, unit: 'bytes' }));
+    return { kind: 'bundle', bundle: await parseCsv(name, bytes, digest(), { sink: context.sink, onProgress: progress }) };
   }
   const firstTextLine = head.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   if (ext === 'txt' || ext === 'md' || TURN_MARKER.test(firstTextLine) || name === 'pasted text') {
@@ -193,7 +206,7 @@ function safeCut(bytes: Uint8Array, limit: number): number {
 }
 
 async function parseJson(
-  name: string, bytes: Uint8Array, doc: JsonDoc, owner: ExportOwner, digest: () => { digest: string },
+  name: string, bytes: Uint8Array, doc: JsonDoc, owner: ExportOwner, digest: () => { digest: string }, context: ParseContext,
 ): Promise<Parsed> {
   if (doc.kind === 'value') {
     const value = doc.value;
@@ -204,7 +217,7 @@ async function parseJson(
       }
       if ('mapping' in value || 'chat_messages' in value || 'session_id' in value) {
         // One conversation or session saved on its own: read it as a list of one.
-        return parseJson(name, bytes, { kind: 'array', length: 1, item: () => value, raw: () => bytes }, owner, digest);
+        return parseJson(name, bytes, { kind: 'array', length: 1, item: () => value, raw: () => bytes }, owner, digest, context);
       }
       fail(name, '$', `expected a JSON array of conversations or sessions (${KNOWN_FORMATS}), found an object with keys ${keys.slice(0, 8).join(', ') || '(none)'}`);
     }
@@ -217,8 +230,8 @@ async function parseJson(
   // An export without its account file: its first and last conversations identify the owner
   // (hashing the whole file would cost a second copy of it in memory).
   const ends = () => ({ first: sha256Bytes(doc.raw(0)), last: sha256Bytes(doc.raw(doc.length - 1)) });
-  if (has('mapping')) return { kind: 'bundle', bundle: await parseChatGpt(name, doc, owner, owner.id ?? ends()) };
-  if (has('chat_messages')) return { kind: 'bundle', bundle: await parseClaude(name, doc, owner, owner.id ?? ends()) };
+  if (has('mapping')) return { kind: 'bundle', bundle: await parseChatGpt(name, tracked(name, doc, context), owner, owner.id ?? ends(), context.sink) };
+  if (has('chat_messages')) return { kind: 'bundle', bundle: await parseClaude(name, tracked(name, doc, context), owner, owner.id ?? ends(), context.sink) };
   // Criteria and predictions entries may carry a session_id too: they are told by their lists first.
   if (has('criterias')) return { kind: 'criteria', pending: { file: name, doc } };
   if (has('responses') && !has('queries')) return { kind: 'predictions', pending: { file: name, doc } };
@@ -230,31 +243,49 @@ async function parseJson(
   fail(name, '$[0]', `expected an item of ${KNOWN_FORMATS}; found ${found}`);
 }
 
+/** The same array, reporting each item read as progress. */
+function tracked(name: string, doc: ArrayDoc, context: ParseContext): ArrayDoc {
+  const report = context.onProgress;
+  if (!report) return doc;
+  return { ...doc, item: (index) => { report({ file: name, done: index + 1, total: doc.length, unit: 'items' }); return doc.item(index); } };
+}
+
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'string' ? 'a string' : typeof value;
 }
 
-async function parseZip(file: InputFile, maxBytes: number): Promise<ImportBundle> {
-  const wanted = /(^|\/)(conversations|users?)\.json$/;
-  let entries: Record<string, Uint8Array>;
+async function parseZip(file: InputFile, context: ParseContext): Promise<ImportBundle> {
+  const { maxBytes } = context;
+  const wanted = (name: string) => /(^|\/)(conversations|users?)\.json$/.test(name) && !name.startsWith('__MACOSX/');
   const names: string[] = [];
-  try {
-    entries = unzipSync(file.bytes, {
-      filter: (entry) => {
-        names.push(entry.name);
-        if (!wanted.test(entry.name) || entry.name.startsWith('__MACOSX/')) return false;
-        if (entry.originalSize > maxBytes) {
-          fail(file.name, entry.name, `unpacks to ${formatBytes(entry.originalSize)}; the import size limit is ${formatBytes(maxBytes)}`);
-        }
-        return true;
-      },
-    });
-  } catch (error) {
-    if (error instanceof ImportError) throw error;
-    fail(file.name, 'zip archive', `cannot be unpacked (${(error as Error).message}); expected a complete .zip as downloaded (the file may be truncated)`);
+  const unzip = (filter: Parameters<typeof unzipSync>[1]) => {
+    try {
+      return unzipSync(file.bytes, filter);
+    } catch (error) {
+      if (error instanceof ImportError) throw error;
+      fail(file.name, 'zip archive', `cannot be unpacked (${(error as Error).message}); expected a complete .zip as downloaded (the file may be truncated)`);
+    }
+  };
+  // First only the central directory: what the archive declares, before anything is inflated.
+  let declared = 0;
+  unzip({
+    filter: (entry) => {
+      names.push(entry.name);
+      if (wanted(entry.name)) declared += entry.originalSize;
+      return false;
+    },
+  });
+  if (names.length === 0) {
+    fail(file.name, 'zip archive', 'is an empty .zip archive (no files inside); expected a ChatGPT or Claude data export');
   }
+  if (declared > maxBytes) {
+    const ratio = declared / Math.max(file.bytes.length, 1);
+    const bomb = ratio > 100 ? ` (${Math.round(ratio).toLocaleString('en-US')} times the archive's own size: a zip bomb, or not a chat export)` : '';
+    fail(file.name, 'zip archive', `declares ${formatBytes(declared)} of conversations to unpack${bomb}; the import size limit is ${formatBytes(maxBytes)}, so it was refused without unpacking`);
+  }
+  const entries = unzip({ filter: (entry) => wanted(entry.name) });
   const shallowest = (base: string) => Object.keys(entries)
     .filter((n) => n === base || n.endsWith(`/${base}`))
     .sort((a, b) => a.split('/').length - b.split('/').length)[0];
@@ -266,7 +297,9 @@ async function parseZip(file: InputFile, maxBytes: number): Promise<ImportBundle
   try {
     const owner = { ...readOwner(entries, shallowest('user.json'), shallowest('users.json')), archive: file.name };
     const bytes = normalizeEncoding(conversations, entries[conversations]);
-    const parsed = await parseText(conversations, bytes, owner);
+    // Records name the zip the person chose as their file, those streamed to the sink too.
+    const sink = context.sink && ((chunk: ImportBundle) => context.sink!(relabel(chunk, file.name)));
+    const parsed = await parseText(conversations, bytes, owner, { ...context, sink });
     if (parsed.kind !== 'bundle' || (parsed.bundle.format !== 'chatgpt' && parsed.bundle.format !== 'claude')) {
       fail(conversations, '$', 'expected ChatGPT or Claude conversations in the export\'s conversations.json');
     }

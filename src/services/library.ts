@@ -1,19 +1,31 @@
-// What the Library screen does with files: parse (in a worker, which keeps the records) →
-// preview → apply (by that worker) in one transaction; and backup/restore of the whole store.
-// Parsing never writes, so a preview is free.
-import { PendingImport } from '../import/client.ts';
+// What the Library screen does with files: parse (in a worker, which keeps the files) →
+// preview → apply (by that worker, all or nothing, cancellable, with progress); and
+// backup/restore of the whole store. Parsing never writes, so a preview is free.
+import { ImportCancelled, PendingImport, type ProgressListener } from '../import/client.ts';
+import type { ImportProgress } from '../import/client.ts';
+import { formatBytes } from '../import/text.ts';
 import type { ImportAdded } from '../store/db.ts';
 import { applyBackup, countRecords, exportBackup, importBackup, readBackup, type CheckedBackup, type TableCounts } from '../store/backup.ts';
 
-export type { PendingImport };
+export { ImportCancelled };
+export type { PendingImport, ProgressListener };
+export type { ImportProgress } from '../import/client.ts';
 export type { FilePreview, ImportPreview } from '../import/preview.ts';
 
-export function previewFiles(files: File[]): Promise<PendingImport> {
-  return PendingImport.fromFiles(files);
+export function previewFiles(files: File[], onProgress?: ProgressListener, signal?: AbortSignal): Promise<PendingImport> {
+  return PendingImport.fromFiles(files, undefined, onProgress, signal);
 }
 
-export function previewText(text: string, name = 'pasted text'): Promise<PendingImport> {
-  return PendingImport.fromText(text, name);
+export function previewText(text: string, name = 'pasted text', onProgress?: ProgressListener, signal?: AbortSignal): Promise<PendingImport> {
+  return PendingImport.fromText(text, name, undefined, onProgress, signal);
+}
+
+/** "Reading a.json: 3,412 of 7,415 items", "Writing: 34,000 of 92,850 records". */
+export function describeProgress(p: ImportProgress): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  if (p.phase === 'writing') return `Writing: ${n(p.done)} of ${n(p.total)} records`;
+  const amount = p.unit === 'bytes' ? `${formatBytes(p.done)} of ${formatBytes(p.total)}` : `${n(p.done)} of ${n(p.total)} items`;
+  return `Reading ${p.file}: ${amount}`;
 }
 
 export function describeAdded(added: ImportAdded): string {

@@ -16,7 +16,9 @@ export class BackupError extends Error {
 }
 
 export async function exportBackup(store: AttuneDB = appDb): Promise<Blob> {
-  return exportDB(store, { prettyJson: false });
+  // Only the domain tables: the import journal is the store's own bookkeeping.
+  const skipTables = store.tables.map((t) => t.name).filter((name) => !TABLE_NAMES.includes(name as TableName));
+  return exportDB(store, { prettyJson: false, skipTables });
 }
 
 interface TableExport { tableName: string; inbound: boolean; rows: unknown[] }

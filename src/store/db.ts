@@ -36,6 +36,18 @@ export type ImportTable = (typeof IMPORT_TABLES)[number];
 /** Records added per table, and `criteria`: cases whose reference criteria a criteria file changed. */
 export type ImportAdded = Record<ImportTable | 'criteria', number>;
 
+/**
+ * One chunk of an import not yet committed: the ids it added to one table. An import writes in
+ * many small transactions (one big one held every record in memory twice and took seconds to
+ * commit); these rows say what to take back if it never commits: the tab closed, the worker was
+ * killed, the user cancelled. Committing deletes them. Not a domain record: not validated and
+ * not part of backups.
+ */
+export interface ImportJournalRow { seq?: number; importId: string; table: ImportTable; ids: string[] }
+
+/** An import in progress holds this Web Lock (name + import id) until it commits or dies. */
+export const IMPORT_LOCK_PREFIX = 'attune-import:';
+
 /** A record failed its schema: names the table, the record's id and the zod path. */
 export class StoreValidationError extends Error {
   constructor(
@@ -118,6 +130,7 @@ export class AttuneDB extends Dexie {
   judgments!: Table<Judgment, string>;
   runs!: Table<Run, string>;
   settings!: Table<Setting, string>;
+  importJournal!: Table<ImportJournalRow, number>;
 
   constructor(name = 'attune') {
     super(name);
@@ -136,7 +149,24 @@ export class AttuneDB extends Dexie {
       runs: 'id, status, createdAt',
       settings: 'key',
     });
+    this.version(2).stores({
+      people: 'id, name, createdAt',
+      conversations: 'id, personId, [personId+startedAt], startedAt',
+      messages: 'id, [conversationId+index], conversationId, personId, time',
+      memories: 'id, personId, label',
+      personas: 'id, personId, [personId+version]',
+      cases: 'id, personId, category, createdAt',
+      candidates: 'id, caseId, personId',
+      criteria: 'id, caseId, [caseId+dimension]',
+      judgments: 'id, caseId, candidateId, runId',
+      runs: 'id, status, createdAt',
+      settings: 'key',
+      importJournal: '++seq, importId',
+    });
     this.use(validation);
+    // Before anything reads the store, take back what an interrupted import left (Dexie holds
+    // every other query until this resolves; the argument is the connection usable meanwhile).
+    this.on('ready', (vip) => sweepAbandonedImports(vip as AttuneDB));
   }
 
   table<T extends TableName>(name: T): Table<RecordOf<T>, string>;
@@ -160,40 +190,38 @@ export class AttuneDB extends Dexie {
   }
 
   /**
-   * Writes every record of the bundles in ONE transaction, skipping ids already stored (ids are
-   * content hashes, so the same file imported twice adds nothing). Any invalid record aborts the
-   * whole import and leaves the store unchanged, and so does a reference that names a record
-   * neither in the bundles nor in the store (DanglingReferenceError). Returns how many records
-   * were actually added.
+   * Writes every record of the bundles, skipping ids already stored (ids are content hashes, so
+   * the same file imported twice adds nothing), all or nothing: any invalid record, or a
+   * reference that names a record neither in the import nor in the store (DanglingReferenceError),
+   * takes back what was written and leaves the store unchanged. Returns how many records were added.
    */
   async applyImport(bundles: ImportBundle[]): Promise<ImportAdded> {
-    const added = Object.fromEntries([...IMPORT_TABLES, 'criteria'].map((t) => [t, 0])) as ImportAdded;
-    await this.transaction('rw', IMPORT_TABLES.map((t) => this.table(t)), async () => {
-      const records = Object.fromEntries(IMPORT_TABLES.map((t) => [t, bundles.flatMap((b): object[] => b[t])]));
-      const dangling = await findDanglingReference(records, async (table, ids) =>
-        new Set((await this.table(table).where(':id').anyOf(ids).primaryKeys()) as string[]));
-      if (dangling) throw new DanglingReferenceError(dangling);
-      for (const name of IMPORT_TABLES) {
-        const unique = new Map<string, { id: string }>();
-        for (const bundle of bundles) for (const r of bundle[name]) unique.set(r.id, r);
-        if (unique.size === 0) continue;
-        const table = this.table(name) as Table<{ id: string }, string>;
-        const existing = new Set(await table.where(':id').anyOf([...unique.keys()]).primaryKeys());
-        const fresh = [...unique.values()].filter((r) => !existing.has(r.id));
-        await table.bulkAdd(fresh);
-        added[name] = fresh.length;
-      }
-      // After the cases, so that criteria can attach to cases added by this same import.
-      added.criteria = await this.attachReferenceCriteria(bundles.flatMap((b) => b.caseCriteria ?? []));
-    });
-    return added;
+    const writer = this.beginImport(crypto.randomUUID());
+    try {
+      for (const bundle of bundles) await writer.write(bundle);
+      return await writer.commit();
+    } catch (error) {
+      await writer.rollback();
+      throw error;
+    }
+  }
+
+  /** Starts an import written in chunks (see ImportWriter); `importId` names its journal rows. */
+  beginImport(importId: string): ImportWriter {
+    return new ImportWriter(this, importId);
+  }
+
+  /** Takes back every import that was neither committed nor is still running (see ImportJournalRow). */
+  sweepAbandonedImports(): Promise<number> {
+    return sweepAbandonedImports(this);
   }
 
   /**
    * Sets the reference criteria of stored cases (a criteria file's update). Every case must exist:
    * one that does not fails the whole transaction it runs in. Returns how many cases changed.
+   * Called by ImportWriter.commit, so that it is part of the import's last transaction.
    */
-  private async attachReferenceCriteria(updates: CaseCriteria[]): Promise<number> {
+  async attachReferenceCriteria(updates: CaseCriteria[]): Promise<number> {
     if (updates.length === 0) return 0;
     const cases = await this.cases.bulkGet(updates.map((u) => u.caseId));
     const changed: Case[] = [];
@@ -322,6 +350,147 @@ export class AttuneDB extends Dexie {
     ]);
     return { conversations, messages, cases };
   }
+}
+
+const CHUNK_RECORDS = 5000;
+type Chunk = Partial<Record<ImportTable, { id: string }[]>>;
+
+/**
+ * Writes one import in bounded transactions, each recording in the journal the ids it added.
+ * People are written last, in the commit, so a new person (through whom the Library reaches
+ * conversations and messages) appears only once everything is there. `write` returns once the
+ * chunk is handed to IndexedDB; the next chunk can be parsed while it is written (one in flight).
+ */
+export class ImportWriter {
+  private readonly added = Object.fromEntries([...IMPORT_TABLES, 'criteria'].map((t) => [t, 0])) as ImportAdded;
+  private readonly people = new Map<string, Person>();
+  private readonly caseCriteria: CaseCriteria[] = [];
+  /** Ids of every record handed to this import so far, by table: what later chunks may refer to. */
+  private readonly known = new Map<ImportTable, Set<string>>();
+  private inFlight: Promise<void> = Promise.resolve();
+  /** Records written so far (people come at the commit), for progress. */
+  written = 0;
+
+  constructor(private readonly db: AttuneDB, readonly importId: string) {}
+
+  async write(bundle: Pick<ImportBundle, ImportTable | 'caseCriteria'>): Promise<void> {
+    for (const person of bundle.people) this.people.set(person.id, person);
+    this.caseCriteria.push(...bundle.caseCriteria ?? []);
+    for (const name of IMPORT_TABLES) {
+      const ids = this.known.get(name) ?? new Set<string>();
+      for (const record of bundle[name]) ids.add(record.id);
+      this.known.set(name, ids);
+    }
+    let chunk: Chunk = {};
+    let size = 0;
+    for (const name of IMPORT_TABLES) {
+      if (name === 'people') continue;
+      const records = bundle[name] as { id: string }[];
+      for (let from = 0; from < records.length;) {
+        const take = Math.min(records.length - from, CHUNK_RECORDS - size);
+        chunk[name] = records.slice(from, from + take);
+        from += take;
+        size += take;
+        if (size >= CHUNK_RECORDS) {
+          await this.enqueue(chunk, size);
+          chunk = {};
+          size = 0;
+        }
+      }
+    }
+    if (size > 0) await this.enqueue(chunk, size);
+  }
+
+  /** Waits for the chunk before (so at most one is in flight), then starts this one. */
+  private async enqueue(chunk: Chunk, size: number): Promise<void> {
+    await this.inFlight;
+    this.inFlight = this.writeChunk(chunk).then(() => { this.written += size; });
+    // A failure is reported by the next write or by commit; keep it from being "unhandled" meanwhile.
+    this.inFlight.catch(() => {});
+  }
+
+  private async writeChunk(chunk: Chunk): Promise<void> {
+    const names = Object.keys(chunk) as ImportTable[];
+    // Every import table: references are checked against those the chunk does not write.
+    await this.db.transaction('rw', [...IMPORT_TABLES.map((n) => this.db.table(n)), this.db.importJournal], async () => {
+      // A reference resolves within the chunk, to a record an earlier chunk (or the people kept
+      // for the commit) brought, or to one already stored.
+      const dangling = await findDanglingReference(chunk, async (table, ids) => {
+        const known = this.known.get(table as ImportTable);
+        const rest = known ? ids.filter((id) => !known.has(id)) : ids;
+        const stored = rest.length ? await this.db.table(table).where(':id').anyOf(rest).primaryKeys() as string[] : [];
+        return new Set([...ids.filter((id) => known?.has(id)), ...stored]);
+      });
+      if (dangling) throw new DanglingReferenceError(dangling);
+      for (const name of names) {
+        const ids = await addFresh(this.db.table(name) as Table<{ id: string }, string>, chunk[name]!);
+        if (ids.length > 0) await this.db.importJournal.add({ importId: this.importId, table: name, ids });
+        this.added[name] += ids.length;
+      }
+    });
+  }
+
+  /**
+   * Writes the people, attaches a criteria file's criteria to their cases (an update, so it is
+   * never journalled) and forgets the journal, in one transaction: from here the import is whole.
+   */
+  async commit(): Promise<ImportAdded> {
+    await this.inFlight;
+    await this.db.transaction('rw', [this.db.people, this.db.cases, this.db.importJournal], async () => {
+      const ids = await addFresh(this.db.people as Table<{ id: string }, string>, [...this.people.values()]);
+      this.added.people += ids.length;
+      this.added.criteria = await this.db.attachReferenceCriteria(this.caseCriteria);
+      await this.db.importJournal.where('importId').equals(this.importId).delete();
+    });
+    return { ...this.added };
+  }
+
+  /** Takes back every chunk written so far. */
+  async rollback(): Promise<void> {
+    await this.inFlight.catch(() => {});
+    await sweepImport(this.db, this.importId);
+  }
+}
+
+/** Adds the records whose id is not stored yet; returns their ids. */
+async function addFresh(table: Table<{ id: string }, string>, records: { id: string }[]): Promise<string[]> {
+  if (records.length === 0) return [];
+  try {
+    await table.bulkAdd(records);
+    return records.map((r) => r.id);
+  } catch (error) {
+    // An id already stored (or repeated in the chunk) fails alone with a ConstraintError; the
+    // rest are added. Anything else (a record failing validation) aborts the transaction.
+    if (!(error instanceof Dexie.BulkError)) throw error;
+    const failed = error.failuresByPos;
+    for (const failure of Object.values(failed)) if (failure.name !== 'ConstraintError') throw failure;
+    return records.filter((_, i) => !(i in failed)).map((r) => r.id);
+  }
+}
+
+async function sweepImport(db: AttuneDB, importId: string): Promise<void> {
+  await db.transaction('rw', [...IMPORT_TABLES.map((t) => db.table(t)), db.importJournal], async () => {
+    const rows = await db.importJournal.where('importId').equals(importId).toArray();
+    for (const row of rows) await db.table(row.table).bulkDelete(row.ids);
+    await db.importJournal.bulkDelete(rows.map((r) => r.seq!));
+  });
+}
+
+/** Imports in the journal whose lock nobody holds (every one where Web Locks do not exist, as in Node). */
+async function sweepAbandonedImports(db: AttuneDB): Promise<number> {
+  const pending = new Set(await db.importJournal.orderBy('importId').uniqueKeys() as string[]);
+  if (pending.size === 0) return 0;
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  const held = new Set(((await locks?.query())?.held ?? []).map((l) => l.name));
+  let swept = 0;
+  for (const importId of pending) {
+    if (held.has(IMPORT_LOCK_PREFIX + importId)) continue;
+    // Rows read above were written under a lock taken before the first write, so a live
+    // import's lock shows as held here; one that committed meanwhile has no rows left to sweep.
+    await sweepImport(db, importId);
+    swept++;
+  }
+  return swept;
 }
 
 /** The app's database. Tests open their own with `new AttuneDB('some-name')`. */
