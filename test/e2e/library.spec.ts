@@ -85,6 +85,8 @@ test('renames and deletes a person, and both last after a reload', async ({ page
   await page.getByRole('button', { name: `Rename ${PERSON}` }).click();
   await page.getByLabel(`New name for ${PERSON}`).fill('Gardener Gail');
   await page.getByRole('button', { name: 'Save' }).click();
+  // Reload only once the rename is stored (a reload right after the click can cut it short).
+  await expect(page.getByRole('status').filter({ hasText: 'Renamed to Gardener Gail.' })).toBeVisible();
   await page.reload();
   await expect(personButton(page, 'Gardener Gail')).toBeVisible();
 
