@@ -12,7 +12,10 @@
 //   npm run bench:cost
 import { startOpenAIServer, type OpenAIServer } from '../test/helpers/openai-server.ts';
 import { OpenAIEngine } from '../src/llm/openai.ts';
-import { runEvaluation, DEFAULT_SETTINGS, type EvaluationItem, type EvaluationSettings } from '../src/method/pipeline.ts';
+import { runEvaluation, type EvaluationItem, type EvaluationSettings } from '../src/method/pipeline.ts';
+import { PROTOCOLS } from '../src/method/protocols.ts';
+
+const DEFAULT_SETTINGS = PROTOCOLS.default.settings;
 import { MemoryEvaluationStore } from '../src/method/store.ts';
 import type { Candidate, Case, Memory, Persona } from '../src/domain/records.ts';
 import { stepOf } from '../test/helpers/canned.ts';

@@ -1,6 +1,7 @@
 // The records Attune keeps, as zod schemas. The store validates every record against these
 // before writing; the importers and the method produce them. No Dexie, DOM or Svelte here.
 import { z } from 'zod';
+import { JudgeTemplateRef, RunHeader } from './settings.ts';
 
 export const DIMENSIONS = ['resonation', 'expression', 'reception'] as const;
 export const Dimension = z.enum(DIMENSIONS);
@@ -159,7 +160,12 @@ export const CriteriaSet = z.object({
   id,
   caseId: id,
   dimension: Dimension,
-  items: z.array(Criterion).min(1),
+  /** dataset: the case's own criteria text (a reference data set's); derived: written by the judge model. */
+  source: z.enum(['dataset', 'derived']).default('derived'),
+  /** The criteria text quoted verbatim to the judge (a data set's); absent: the items as numbered lines. */
+  text: z.string().optional(),
+  /** The criteria as items; for a data set's text, those that could be read from it (possibly none). */
+  items: z.array(Criterion),
   /** Set when the model's weights did not sum to 100 and were rescaled. */
   renormalized: z.boolean(),
   edited: z.boolean().default(false),
@@ -189,6 +195,8 @@ export const Judgment = z.object({
   subscores: z.record(z.string(), z.number().finite()).optional(),
   analysis: z.string().optional(),
   criteria: z.array(Criterion).optional(),
+  /** The stored criteria set the judgment was made against (fixed and logprob modes). */
+  criteriaId: z.string().optional(),
   /** The model's raw output of the last attempt, always kept. */
   raw: z.string(),
   error: z.string().optional(),
@@ -202,22 +210,14 @@ export const Judgment = z.object({
 });
 export type Judgment = z.infer<typeof Judgment>;
 
-export const RunSettings = z.object({
-  mode: z.enum(['fixed', 'dynamic', 'logprob']),
-  k: z.number().int().positive(),
-  lambda: z.number().finite(),
-  engine: z.string(),
-  model: z.string(),
-  seed: z.number().int(),
-  retries: z.number().int().nonnegative(),
-});
-export type RunSettings = z.infer<typeof RunSettings>;
-
 export const Run = z.object({
   id,
   name: z.string(),
   status: z.enum(['pending', 'running', 'paused', 'done', 'cancelled', 'failed']),
-  settings: RunSettings,
+  /** Everything that determines the run's results (the same header the CLI writes first in a results file). */
+  header: RunHeader,
+  /** The user's judge template, when the run uses one (the header keeps its name and hash). */
+  judgeTemplate: JudgeTemplateRef.optional(),
   caseIds: z.array(z.string()),
   done: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),

@@ -7,7 +7,7 @@ import { escapeHtml } from '../lib/escape.ts';
 import { groupedBarsSvg, type ChartData } from './chart.ts';
 import { LEGEND_ORDER, METHOD_SECTION, SCORE_TERMS, termTooltip, type ScoreTerm } from './legend.ts';
 import type { CandidateResult, ResultsReport } from './results.ts';
-import { resultLine, type ResultLine, type ResultLineInput } from '../method/result-line.ts';
+import { resultLine, type ResultLine } from '../method/result-line.ts';
 import { injectionNotice } from '../method/injection.ts';
 
 const round = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? null : Number(v.toFixed(digits)));
@@ -21,6 +21,8 @@ export const CSV_COLUMNS = [
   'person', 'case_id', 'category', 'query', 'candidate_id', 'candidate', 'injection_flags', 'label',
   ...DIMENSIONS.map((d) => `${d}_score`), ...DIMENSIONS.map((d) => `${d}_mean_1to5`),
   'bystander', ...BYSTANDER_KEYS, 'empathy', 'reward', 'failures', 'reply',
+  // Which reference item and system this is, and how it was judged (the run header's essentials).
+  'session_id', 'query_id', 'system', 'protocol', 'model',
 ] as const;
 
 export function toCsv(report: ResultsReport): string {
@@ -30,6 +32,7 @@ export function toCsv(report: ResultsReport): string {
     ...DIMENSIONS.map((d) => round(r.aggregate.dimensions[d].meanRaw)),
     round(r.aggregate.bystander), ...BYSTANDER_KEYS.map((k) => round(r.subscores?.[k] ?? null)),
     round(r.aggregate.empathy), round(r.aggregate.reward), r.aggregate.failures, r.candidateText,
+    r.sessionId, r.queryId, r.system, report.header?.protocol, report.header?.engine.model ?? r.judgments[0]?.model,
   ].map((v) => spreadsheetSafe(v ?? '')));
   // A byte-order mark so spreadsheet programs read the file as UTF-8.
   return `\uFEFF${Papa.unparse({ fields: [...CSV_COLUMNS], data: rows }, { newline: '\r\n' })}\r\n`;
@@ -41,30 +44,20 @@ export function toCsv(report: ResultsReport): string {
  * so `tokens.calls` is 0 and all of them count as cached.
  */
 export function jsonlRecord(r: CandidateResult, report: ResultsReport): ResultLine {
-  const s = report.settings;
-  const first = r.judgments[0];
-  const criteria: ResultLineInput['criteria'] = {};
-  for (const d of DIMENSIONS) {
-    const items = r.judgments.find((j) => j.kind === d && j.criteria?.length)?.criteria;
-    if (items) criteria[d] = { items, renormalized: r.criteriaRenormalized?.[d] ?? false };
-  }
   return resultLine({
-    caseId: r.caseId, candidateId: r.candidateId, personId: r.personId, name: r.candidateName, label: r.label,
-    query: r.query, category: r.category,
-    settings: {
-      model: s?.model ?? first?.model ?? '',
-      mode: s?.mode ?? first?.mode ?? 'fixed',
-      k: s?.k ?? Math.max(1, ...r.judgments.map((j) => j.trial + 1)),
-      lambda: report.lambda,
-      seed: s?.seed ?? first?.seed ?? 0,
-    },
-    judgments: r.judgments, criteria, aggregate: r.aggregate,
+    case: { id: r.caseId, personId: r.personId, query: r.query, category: r.category, sessionId: r.sessionId, queryId: r.queryId },
+    candidate: { id: r.candidateId, name: r.candidateName, label: r.label, system: r.system },
+    protocol: report.header?.protocol ?? 'default',
+    model: report.header?.engine.model ?? r.judgments[0]?.model ?? '',
+    judgments: r.judgments, criteria: r.criteria, aggregate: r.aggregate,
     calls: 0, cachedJudgments: r.judgments.length,
   });
 }
 
+/** The run header first (when the report has one), as `attune evaluate` writes its results files, then one line per candidate. */
 export function toJsonl(report: ResultsReport): string {
-  return report.results.map((r) => JSON.stringify(jsonlRecord(r, report))).join('\n') + '\n';
+  const lines = report.results.map((r) => JSON.stringify(jsonlRecord(r, report)));
+  return [...(report.header ? [JSON.stringify(report.header)] : []), ...lines].join('\n') + '\n';
 }
 
 export function toJson(report: ResultsReport): string {
@@ -116,6 +109,25 @@ function legendHtml(lambda: number): string {
   return `<details class="legend" open><summary>${escapeHtml(METHOD_SECTION)} (λ = ${lambda} here)</summary><dl>${items}</dl><p class="muted">The method at more length: Attune's README, section “${escapeHtml(METHOD_SECTION)}”.</p></details>`;
 }
 
+/** How the results were produced, for the top of the report: model, protocol and every setting. */
+function runHeaderHtml(report: ResultsReport): string {
+  const e = escapeHtml;
+  const h = report.header;
+  if (!h) return `<p>Judged with λ = ${report.lambda}; the run's settings were not recorded with these results.</p>`;
+  const s = h.settings;
+  const rows: [string, string][] = [
+    ['Model', `${h.engine.model} (${h.engine.kind}, context window ${h.engine.contextWindow} tokens)`],
+    ['Protocol', h.protocol],
+    ['Judging', `${s.mode} mode, ${s.judgeLayout}, k = ${s.k}, temperature ${s.temperature}, seed ${s.seed}, ${s.retries} retries`],
+    ['Criteria', s.criteriaSource === 'dataset' ? `the data set's, else ${s.missingCriteria === 'derive' ? 'derived once per case' : 'the run stops'}` : 'derived by the judge model'],
+    ['Reward', s.bystander ? `empathy + λ·(bystander − 1), λ = ${s.lambda}` : 'empathy (no bystander)'],
+    ['Answers', `${s.answerFormat}, read the ${s.scoring === 'reference' ? 'reference\'s' : 'Attune'} way${s.decodeCap ? `; at most ${s.decodeCap} decoded tokens per candidate` : ''}`],
+    ['Replies addressing the evaluator', s.injectionPolicy === 'score-1' ? 'scored 1 on every dimension' : s.injectionPolicy === 'exclude' ? 'left out of the summary' : 'flagged only'],
+    ['Attune', `${h.attuneVersion}, prompt version ${h.promptVersion}${h.judgeTemplate ? `, judge template ${h.judgeTemplate.name} (sha256 ${h.judgeTemplate.sha256.slice(0, 12)}…)` : ''}; started ${h.startedAt}`],
+  ];
+  return `<table class="run-header"><caption>How these results were produced</caption><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</tbody></table>`;
+}
+
 /** A self-contained HTML page: inline CSS and SVG, no script, no external request; all text escaped. */
 export function toHtml(report: ResultsReport): string {
   const e = escapeHtml;
@@ -127,9 +139,8 @@ export function toHtml(report: ResultsReport): string {
   out.push('<meta name="viewport" content="width=device-width, initial-scale=1">');
   out.push(`<title>${e(report.title)}</title><style>${REPORT_CSS}</style></head><body>`);
   out.push(`<h1>${e(report.title)}</h1>`);
-  out.push(`<p class="muted">Attune report, ${e(new Date(report.createdAt).toISOString())}. λ = ${report.lambda}`);
-  if (report.settings) out.push(`; mode ${e(report.settings.mode)}, k = ${report.settings.k}, model ${e(report.settings.model)}`);
-  out.push('.</p>');
+  out.push(`<p class="muted">Attune report, ${e(new Date(report.createdAt).toISOString())}.</p>`);
+  out.push(runHeaderHtml(report));
 
   out.push('<h2>Summary</h2><table><tbody>');
   out.push(`<tr><th scope="row">Candidates</th><td class="num">${s.candidates}</td></tr>`);

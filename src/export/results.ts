@@ -1,7 +1,9 @@
 // Results as the screens and every export see them: per candidate, the method's aggregate of
 // its judgments (no value where a judge failed, failures counted), plus the data-set summary
 // and, where candidates carry human labels, agreement. Pure: no DOM, no store.
-import { DIMENSIONS, type Candidate, type Case, type CriteriaSet, type Dimension, type Judgment, type Person, type RunSettings } from '../domain/records.ts';
+import { DIMENSIONS, type Candidate, type Case, type CriteriaSet, type Dimension, type Judgment, type Person } from '../domain/records.ts';
+import type { RunHeader } from '../domain/settings.ts';
+import { INJECTION_FLAGS } from '../method/injection.ts';
 import { stableStringify } from '../lib/hash.ts';
 import {
   aggregateCandidate, labelAgreement, scoresFromJudgments, summarize, DEFAULT_LAMBDA,
@@ -24,8 +26,12 @@ export interface CandidateResult {
   subscores: Record<string, number> | null;
   /** Every judgment behind the numbers, failures included, in kind/trial order. */
   judgments: Judgment[];
-  /** Per dimension, whether the fixed criteria's weights had to be rescaled (when known). */
-  criteriaRenormalized?: Partial<Record<Dimension, boolean>>;
+  /** The reference's ids and the system under test, when the data has them. */
+  sessionId?: string;
+  queryId?: string;
+  system?: string;
+  /** Per dimension, the stored criteria set the judgments were made against (when known). */
+  criteria: Partial<Record<Dimension, CriteriaSet>>;
 }
 
 export interface Agreement {
@@ -40,7 +46,8 @@ export interface ResultsReport {
   title: string;
   createdAt: number;
   lambda: number;
-  settings?: RunSettings;
+  /** How the results were produced (protocol, settings, model), shown at the top of every export. */
+  header?: RunHeader;
   results: CandidateResult[];
   summary: DatasetSummary;
   agreement: Agreement | null;
@@ -57,12 +64,13 @@ export interface BuildInput {
   /** Stored criteria sets, to report whether weights were rescaled. */
   criteria?: CriteriaSet[];
   lambda?: number;
-  settings?: RunSettings;
+  header?: RunHeader;
   now?: number;
 }
 
 export function buildResults(input: BuildInput): ResultsReport {
-  const lambda = input.lambda ?? input.settings?.lambda ?? DEFAULT_LAMBDA;
+  const settings = input.header?.settings;
+  const lambda = input.lambda ?? settings?.lambda ?? DEFAULT_LAMBDA;
   const people = new Map(input.people.map((p) => [p.id, p]));
   const cases = new Map(input.cases.map((c) => [c.id, c]));
   const sets = input.criteria ?? [];
@@ -76,11 +84,13 @@ export function buildResults(input: BuildInput): ResultsReport {
     const judgments = (byCandidate.get(cand.id) ?? []).sort((a, b) =>
       KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.trial - b.trial);
     const scores = scoresFromJudgments(judgments);
-    const criteriaRenormalized: Partial<Record<Dimension, boolean>> = {};
+    const criteria: Partial<Record<Dimension, CriteriaSet>> = {};
     for (const d of DIMENSIONS) {
-      const used = judgments.find((j) => j.kind === d && j.criteria?.length)?.criteria;
-      const set = used && sets.find((x) => x.caseId === c.id && x.dimension === d && stableStringify(x.items) === stableStringify(used));
-      if (set) criteriaRenormalized[d] = set.renormalized;
+      const judged = judgments.find((j) => j.kind === d && (j.criteriaId || j.criteria?.length));
+      // Judgments made before criteria ids were kept are matched by their items.
+      const set = judged && sets.find((x) => x.id === judged.criteriaId
+        || (!judged.criteriaId && x.caseId === c.id && x.dimension === d && stableStringify(x.items) === stableStringify(judged.criteria)));
+      if (set) criteria[d] = set;
     }
     results.push({
       personId: c.personId,
@@ -93,17 +103,23 @@ export function buildResults(input: BuildInput): ResultsReport {
       candidateName: cand.name ?? cand.source,
       candidateText: cand.text,
       label: cand.label,
-      aggregate: aggregateCandidate(scores, lambda),
+      aggregate: aggregateCandidate(scores, {
+        lambda, bystander: settings?.bystander,
+        injectionPolicy: judgments.some((j) => j.flags.some((f) => INJECTION_FLAGS.includes(f))) ? settings?.injectionPolicy ?? 'flag' : undefined,
+      }),
       subscores: scores.bystander,
       judgments,
-      criteriaRenormalized,
+      criteria,
+      ...(c.sessionId ? { sessionId: c.sessionId } : {}),
+      ...(c.queryId ? { queryId: c.queryId } : {}),
+      ...(cand.system ? { system: cand.system } : {}),
     });
   }
   return {
     title: input.title,
     createdAt: input.now ?? Date.now(),
     lambda,
-    settings: input.settings,
+    header: input.header,
     results,
     summary: summarize(results.map((r) => r.aggregate)),
     agreement: agreement(results),

@@ -1,7 +1,9 @@
 // The reference's formulas, exactly (METHOD.md "Aggregation"), with one difference: a missing
 // value stays missing. A dimension without any ok trial has no score, a candidate without all
-// three has no empathy, and failures are counted beside every mean instead of being replaced.
+// three has no empathy, and failures are counted beside every mean instead of being replaced
+// (where peregrm_reward.py substitutes 0.6 or 0.8, and eval.py drops the item from its mean).
 import { DIMENSIONS, type Dimension, type Judgment } from '../domain/records.ts';
+import type { EvaluationSettings } from '../domain/settings.ts';
 import { injectionFlagsOf } from './injection.ts';
 
 export const DEFAULT_LAMBDA = 0.5;
@@ -10,10 +12,9 @@ function mean(xs: number[]): number | null {
   return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null;
 }
 
-/** s_d = mean over ok trials of score/5; null when no trial succeeded. */
+/** s_d = mean over ok trials of min(1, score/5) (peregrm_reward.py clamps each trial); null when no trial succeeded. */
 export function dimensionScore(scores: number[]): number | null {
-  const m = mean(scores);
-  return m === null ? null : m / 5;
+  return mean(scores.map((s) => Math.min(1, s / 5)));
 }
 
 /** Harmonic mean of the three dimension scores; 0 if any is 0; null if any is missing. */
@@ -24,15 +25,20 @@ export function empathyScore(s: (number | null)[]): number | null {
   return v.length / v.reduce((acc, x) => acc + 1 / x, 0);
 }
 
-/** b = (sum of the five 0–20 sub-scores) / 100. */
+/** b = min(1, (sum of the five 0–20 sub-scores) / 100). */
 export function bystanderScore(subscores: Record<string, number> | null | undefined): number | null {
   if (!subscores) return null;
-  return Object.values(subscores).reduce((s, x) => s + x, 0) / 100;
+  return Math.min(1, Object.values(subscores).reduce((s, x) => s + x, 0) / 100);
 }
 
-/** reward = empathy + λ·(b − 1); null when either part is missing. */
-export function rewardScore(empathy: number | null, bystander: number | null, lambda = DEFAULT_LAMBDA): number | null {
-  if (empathy === null || bystander === null) return null;
+/**
+ * reward = empathy + λ·(b − 1); null when a part is missing. Without a bystander (a run that
+ * does not ask for one, as the reference's evaluation split) the reward is the empathy term alone.
+ */
+export function rewardScore(empathy: number | null, bystander: number | null, lambda = DEFAULT_LAMBDA, withBystander = true): number | null {
+  if (empathy === null) return null;
+  if (!withBystander) return empathy;
+  if (bystander === null) return null;
   return empathy + lambda * (bystander - 1);
 }
 
@@ -83,18 +89,36 @@ export interface CandidateAggregate {
   failures: number;
   /** The reply tried to instruct the judge (pattern, judge's verdict, or both): see injection.ts. */
   injectionFlags: string[];
+  /** For a flagged reply, what the run's injection policy did: scored 1 on every dimension, left out of summaries, or flagged only. */
+  injection?: { policy: EvaluationSettings['injectionPolicy'] };
 }
 
-export function aggregateCandidate(c: CandidateScores, lambda = DEFAULT_LAMBDA): CandidateAggregate {
+export interface AggregateOptions {
+  lambda?: number;
+  /** Whether the run asked for a bystander (without one, reward = empathy). */
+  bystander?: boolean;
+  /** What to do with a reply flagged as addressing the evaluator (default: flag only). */
+  injectionPolicy?: EvaluationSettings['injectionPolicy'];
+}
+
+export function aggregateCandidate(c: CandidateScores, o: AggregateOptions = {}): CandidateAggregate {
+  const lambda = o.lambda ?? DEFAULT_LAMBDA;
+  const policy = c.injectionFlags.length ? o.injectionPolicy ?? 'flag' : undefined;
+  const scoredOne = policy === 'score-1';
   const dims = {} as CandidateAggregate['dimensions'];
   for (const d of DIMENSIONS) {
     const t = c.dimensions[d];
-    dims[d] = { score: dimensionScore(t.scores), meanRaw: mean(t.scores), nOk: t.scores.length, nFailed: t.failed };
+    // Score-1: the judgments stay as judged, but the reply counts as failing every dimension.
+    const scores = scoredOne ? [1] : t.scores;
+    dims[d] = { score: dimensionScore(scores), meanRaw: mean(scores), nOk: t.scores.length, nFailed: t.failed };
   }
   const empathy = empathyScore(DIMENSIONS.map((d) => dims[d].score));
   const bystander = bystanderScore(c.bystander);
   const failures = DIMENSIONS.reduce((s, d) => s + c.dimensions[d].failed, 0) + c.bystanderFailed;
-  return { dimensions: dims, empathy, bystander, reward: rewardScore(empathy, bystander, lambda), failures, injectionFlags: c.injectionFlags };
+  return {
+    dimensions: dims, empathy, bystander, reward: rewardScore(empathy, bystander, lambda, o.bystander ?? true), failures,
+    injectionFlags: c.injectionFlags, ...(policy ? { injection: { policy } } : {}),
+  };
 }
 
 export interface MeanWithCounts {
@@ -112,6 +136,10 @@ function meanOf(values: (number | null)[]): MeanWithCounts {
 
 export interface DatasetSummary {
   candidates: number;
+  /** Candidates left out of every figure below because they address the evaluator (policy "exclude"). */
+  excludedFlagged: number;
+  /** Candidates whose reply was flagged as addressing the evaluator, whatever the policy (excluded ones included). */
+  flaggedReplies: number;
   /** Per-dimension mean of the candidates' mean raw 1–5 scores (the reference's figures). */
   dimensionMeans: Record<Dimension, MeanWithCounts>;
   /** The reference's overall empathy: mean of the three dimension means, divided by 5. */
@@ -122,16 +150,17 @@ export interface DatasetSummary {
   /** Failed judge calls (after retries), all kinds together. */
   failedJudgments: number;
   candidatesWithFailures: number;
-  /** Candidates whose reply was flagged as addressing the judge. */
-  flaggedReplies: number;
 }
 
-export function summarize(results: CandidateAggregate[]): DatasetSummary {
+export function summarize(all: CandidateAggregate[]): DatasetSummary {
+  const results = all.filter((r) => r.injection?.policy !== 'exclude');
   const dimensionMeans = {} as DatasetSummary['dimensionMeans'];
   for (const d of DIMENSIONS) dimensionMeans[d] = meanOf(results.map((r) => r.dimensions[d].meanRaw));
   const means = DIMENSIONS.map((d) => dimensionMeans[d].mean);
   return {
     candidates: results.length,
+    excludedFlagged: all.length - results.length,
+    flaggedReplies: all.filter((r) => r.injectionFlags.length > 0).length,
     dimensionMeans,
     overallEmpathy: means.some((m) => m === null) ? null : (means as number[]).reduce((s, x) => s + x, 0) / 3 / 5,
     meanEmpathy: meanOf(results.map((r) => r.empathy)),
@@ -139,8 +168,14 @@ export function summarize(results: CandidateAggregate[]): DatasetSummary {
     meanReward: meanOf(results.map((r) => r.reward)),
     failedJudgments: results.reduce((s, r) => s + r.failures, 0),
     candidatesWithFailures: results.filter((r) => r.failures > 0).length,
-    flaggedReplies: results.filter((r) => r.injectionFlags.length > 0).length,
   };
+}
+
+/** The summary per system (the predictions file a candidate came from), in first-seen order. */
+export function summarizeBySystem(results: { system: string; aggregate: CandidateAggregate }[]): { system: string; summary: DatasetSummary }[] {
+  const groups = new Map<string, CandidateAggregate[]>();
+  for (const r of results) groups.set(r.system, [...(groups.get(r.system) ?? []), r.aggregate]);
+  return [...groups].map(([system, aggregates]) => ({ system, summary: summarize(aggregates) }));
 }
 
 /** Ranks from 1, ties sharing their average rank. */

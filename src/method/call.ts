@@ -35,6 +35,28 @@ export type StepOutcome<T> =
 export interface CallOptions {
   retries: number;
   signal?: AbortSignal;
+  /** A hard cap on the max_tokens this call and its retries may ask for, shared by the calls made for one candidate. */
+  budget?: DecodeBudget;
+}
+
+/**
+ * The decoded tokens one candidate may cost: every call made for it is charged its max_tokens
+ * (not what it happened to decode), so the cap holds whatever the model says. A call, or a
+ * retry, that would go over the cap is not made.
+ */
+export class DecodeBudget {
+  charged = 0;
+  constructor(readonly cap: number | null) {}
+  allows(maxTokens: number): boolean {
+    return this.cap === null || this.charged + maxTokens <= this.cap;
+  }
+  charge(maxTokens: number): void {
+    this.charged += maxTokens;
+  }
+}
+
+function overBudget(budget: DecodeBudget, maxTokens: number): string {
+  return `the decode budget of ${budget.cap} tokens for this candidate allows no further call of ${maxTokens} tokens (${budget.charged} already asked for)`;
 }
 
 export function emptyUsage(): StepUsage {
@@ -62,6 +84,11 @@ export async function callStep<T>(engine: ChatEngine, request: StepRequest<T>, o
   const attemptsAllowed = options.retries + 1;
   for (let attempt = 1; attempt <= attemptsAllowed; attempt++) {
     options.signal?.throwIfAborted();
+    if (options.budget && !options.budget.allows(request.maxTokens)) {
+      const why = overBudget(options.budget, request.maxTokens);
+      return { status: 'failed', error: attempt === 1 ? `not sent: ${why}` : `${error} (not retried: ${why})`, raw, attempts: Math.max(1, attempt - 1), usage };
+    }
+    options.budget?.charge(request.maxTokens);
     const started = Date.now();
     let result;
     try {
@@ -98,16 +125,29 @@ export async function callStep<T>(engine: ChatEngine, request: StepRequest<T>, o
   return { status: 'failed', error, raw, attempts: attemptsAllowed, usage };
 }
 
+export interface SamplesOptions extends CallOptions {
+  /** Called when the engine returned fewer samples than asked for (a server that ignores `n`). */
+  onFewerSamples?: (asked: number, got: number) => void;
+}
 
 /**
  * n samples of one prompt in a single request (engines with info.multiSample), each parsed on
  * its own. A sample that does not parse is asked again alone, up to `retries` more times, with
- * its own seed. The shared prompt's tokens are split evenly over the samples.
+ * its own seed. A sample the engine did not return at all (a server that silently ignores `n`)
+ * is asked for alone with the seed it would have had, and is no failure. The shared prompt's
+ * tokens are split evenly over the samples.
  */
-export async function callSamples<T>(engine: ChatEngine, request: StepRequest<T>, n: number, options: CallOptions): Promise<StepOutcome<T>[]> {
+export async function callSamples<T>(engine: ChatEngine, request: StepRequest<T>, n: number, options: SamplesOptions): Promise<StepOutcome<T>[]> {
   options.signal?.throwIfAborted();
-  const started = Date.now();
   const seed = request.seed ?? 0;
+  const one = (i: number) => callStep(engine, { ...request, seed: seed + i * SAMPLE_SEED_STRIDE }, options);
+  if (options.budget && !options.budget.allows(n * request.maxTokens)) {
+    const outcomes: StepOutcome<T>[] = [];
+    for (let i = 0; i < n; i++) outcomes.push(await one(i));
+    return outcomes;
+  }
+  options.budget?.charge(n * request.maxTokens);
+  const started = Date.now();
   const result = await engine.chat({
     messages: request.messages,
     temperature: request.temperature,
@@ -121,6 +161,11 @@ export async function callSamples<T>(engine: ChatEngine, request: StepRequest<T>
   });
   options.signal?.throwIfAborted();
   const choices = result.choices ?? [{ text: result.text, finishReason: result.finishReason, logprobs: result.logprobs }];
+  if (choices.length < n) {
+    options.onFewerSamples?.(n, choices.length);
+    // The missing samples were never decoded; each is charged when it is asked for alone.
+    if (options.budget) options.budget.charged -= (n - choices.length) * request.maxTokens;
+  }
   const ms = Date.now() - started;
   const totalChars = choices.reduce((s, c) => s + c.text.length, 0) || 1;
   const outcomes: StepOutcome<T>[] = [];
@@ -132,18 +177,21 @@ export async function callSamples<T>(engine: ChatEngine, request: StepRequest<T>
       calls: i === 0 ? 1 : 0,
       ms: i === 0 ? ms : 0,
     };
-    let error = choice ? '' : 'the engine returned fewer samples than asked for';
-    if (choice) {
-      try {
-        outcomes.push({ status: 'ok', value: request.parse(choice.text), raw: choice.text, attempts: 1, usage: share, logprobs: choice.logprobs });
-        continue;
-      } catch (e) {
-        error = (e as Error).message;
-        if (choice.finishReason === 'length') error += ' (the answer was cut off at the token limit)';
-      }
+    if (!choice) {
+      const alone = await one(i);
+      outcomes.push({ ...alone, usage: addUsage(share, alone.usage) });
+      continue;
+    }
+    let error: string;
+    try {
+      outcomes.push({ status: 'ok', value: request.parse(choice.text), raw: choice.text, attempts: 1, usage: share, logprobs: choice.logprobs });
+      continue;
+    } catch (e) {
+      error = (e as Error).message;
+      if (choice.finishReason === 'length') error += ' (the answer was cut off at the token limit)';
     }
     if (options.retries === 0) {
-      outcomes.push({ status: 'failed', error, raw: choice?.text ?? '', attempts: 1, usage: share });
+      outcomes.push({ status: 'failed', error, raw: choice.text, attempts: 1, usage: share });
       continue;
     }
     const again = await callStep(engine, { ...request, seed: seed + i * SAMPLE_SEED_STRIDE + 1 }, { ...options, retries: options.retries - 1 });

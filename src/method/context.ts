@@ -53,6 +53,15 @@ export function rankMemories(memories: Memory[], c: Case): Memory[] {
     .map((x) => x.m);
 }
 
+/**
+ * Memories in the order a protocol lays them out: the data set's own order (as the reference's
+ * prompts list them), or the case's relevant ones first, then by relevance to the query.
+ */
+export function orderMemories(memories: Memory[], c: Case, order: 'dataset' | 'relevance'): Memory[] {
+  if (order === 'relevance') return rankMemories(memories, c);
+  return memories.map((m, i) => ({ m, i })).sort((a, b) => (a.m.order ?? a.i) - (b.m.order ?? b.i) || a.i - b.i).map((x) => x.m);
+}
+
 export interface PromptCuts {
   /** Characters of the persona profile kept; undefined keeps all. */
   persona?: number;

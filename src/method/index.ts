@@ -8,6 +8,8 @@ export * from './generate.ts';
 export * from './injection.ts';
 export * from './keys.ts';
 export * from './protocols.ts';
+export * from './run-header.ts';
+export * from './template.ts';
 export * from './pipeline.ts';
 export * from './profile.ts';
 export * from './store.ts';

@@ -54,6 +54,11 @@ export function criteriaKey(f: CriteriaKeyFields): Promise<string> {
   return contentId('crit', { v: JUDGE_PROMPT_VERSION, ...f });
 }
 
+/** A data set's criteria text for (case, dimension): no model involved. */
+export function datasetCriteriaKey(f: { caseId: string; dimension: Dimension; text: string }): Promise<string> {
+  return contentId('crit', { v: JUDGE_PROMPT_VERSION, dataset: true, ...f });
+}
+
 export function judgmentKey(f: JudgmentKeyFields): Promise<string> {
   return contentId('jdg', { v: JUDGE_PROMPT_VERSION, ...f });
 }

@@ -1,67 +1,31 @@
-// Steps 3–5 for a set of cases: criteria (cached per persona + case + dimension), judgments
-// (cached per criteria + candidate + dimension + trial + model + seed), bystander, aggregate.
-// Each judgment is stored the moment it completes, so an interrupted run resumes where it
-// stopped: done work is found in the store by its content hash and never asked for again.
-import type { ChatEngine } from '../llm/engine.ts';
+// Steps 3–5 for a set of cases, under one protocol's settings (protocols.ts): criteria (the data
+// set's, or derived once per case and dimension and cached), judgments (cached by every field
+// that can change them, keys.ts), bystander, aggregate. Each judgment is stored the moment it
+// completes, so an interrupted run resumes where it stopped: done work is found in the store by
+// its key and never asked for again.
+import type { ChatEngine, ChatMessage } from '../llm/engine.ts';
 import {
   DIMENSIONS, type Candidate, type Case, type CriteriaSet, type Dimension, type JudgeKind, type Judgment,
   type Memory, type Persona,
 } from '../domain/records.ts';
-import { contentId } from '../lib/hash.ts';
-import { aggregateCandidate, scoresFromJudgments, summarize, DEFAULT_LAMBDA, type CandidateAggregate, type DatasetSummary } from './aggregate.ts';
-import { addUsage, callSamples, callStep, emptyUsage, type StepOutcome, type StepRequest, type StepUsage } from './call.ts';
-import { fitPrompt, memoCounter, PromptTooLongError, rankMemories, type FittedPrompt, type PromptCuts, type TokenCounter } from './context.ts';
-import { JUDGE_PROMPT_VERSION as PROMPT_VERSION, trialSeed } from './keys.ts';
-import { bystanderPrompt, bystanderSchema, parseBystander, type BystanderAnswer } from './steps/bystander.ts';
-import { criteriaPrompt, criteriaSchema, parseCriteria } from './steps/criteria.ts';
-import { dynamicJudgeSchema, expectedScore, fixedJudgeSchema, judgePrompt, parseJudge, type JudgeAnswer } from './steps/judge.ts';
-import type { ChatMessage } from '../llm/engine.ts';
+import type { EvaluationSettings, JudgeMode } from '../domain/settings.ts';
+import { aggregateCandidate, scoresFromJudgments, summarize, type CandidateAggregate, type DatasetSummary } from './aggregate.ts';
+import { addUsage, callSamples, callStep, DecodeBudget, emptyUsage, type StepOutcome, type StepRequest, type StepUsage } from './call.ts';
+import { fitPrompt, memoCounter, orderMemories, PromptTooLongError, type FittedPrompt, type PromptCuts, type TokenCounter } from './context.ts';
+import { criteriaKey, datasetCriteriaKey, judgmentKey, trialSeed, unsentJudgmentKey, type AnswerFields } from './keys.ts';
+import { PROTOCOLS, protocolSettings } from './protocols.ts';
+import { bystanderNumbersSchema, bystanderPrompt, bystanderSchema, parseBystander, type BystanderAnswer } from './steps/bystander.ts';
+import { criteriaPrompt, criteriaSchema, parseCriteria, parseCriteriaLines } from './steps/criteria.ts';
+import {
+  combinedJudgePrompt, combinedJudgeSchema, criteriaText, dynamicJudgeSchema, expectedCombinedScores, expectedScore,
+  fixedJudgeSchema, judgePrompt, parseCombinedJudge, parseJudge, type CombinedAnswer, type JudgeAnswer, type JudgeCriteria,
+} from './steps/judge.ts';
 import type { EvaluationStore } from './store.ts';
+import { fillJudgeTemplate, type JudgeTemplate } from './template.ts';
+import { INJECTION_FLAGS, JUDGE_VERDICT_FLAG, looksLikeInjection, PATTERN_FLAG } from './injection.ts';
 import { stripThink } from './text.ts';
-import { looksLikeInjection, PATTERN_FLAG } from './injection.ts';
 
-export type JudgeMode = 'fixed' | 'dynamic' | 'logprob';
-
-export interface EvaluationSettings {
-  mode: JudgeMode;
-  /** Trials per (candidate, dimension); logprob mode always makes one pass. */
-  k: number;
-  lambda: number;
-  seed: number;
-  /** Extra attempts after an unparseable answer. */
-  retries: number;
-  /** Sampling temperature of judge trials (criteria are derived at 0). */
-  temperature: number;
-  /** Tokens of memories in judge prompts (most relevant first). */
-  memoryBudget: number;
-  /** Tokens of memories in criteria prompts. */
-  criteriaMemoryBudget: number;
-  bystander: boolean;
-  /** Ask again for judgments stored as failed (otherwise a stored failure is final). */
-  retryFailed: boolean;
-  answerTokens: { criteria: number; judge: number; dynamic: number; bystander: number };
-  /**
-   * "auto": the k trials of a dimension go out as one request with k samples (OpenAI's `n`)
-   * when the engine supports it, so the prompt is sent and processed once; 1: one call per trial.
-   */
-  samplesPerCall: 'auto' | 1;
-}
-
-export const DEFAULT_SETTINGS: EvaluationSettings = {
-  mode: 'fixed',
-  k: 4,
-  lambda: DEFAULT_LAMBDA,
-  seed: 42,
-  retries: 2,
-  temperature: 0.7,
-  memoryBudget: 160,
-  criteriaMemoryBudget: 800,
-  bystander: true,
-  retryFailed: false,
-  samplesPerCall: 'auto',
-  answerTokens: { criteria: 700, judge: 400, dynamic: 900, bystander: 120 },
-};
-
+export type { EvaluationSettings, JudgeMode };
 
 export interface EvaluationItem {
   case: Case;
@@ -75,11 +39,16 @@ export interface CandidateResult {
   candidateId: string;
   candidate: Candidate;
   judgments: Judgment[];
+  /** The criteria each dimension was judged against (fixed and logprob modes), with their source. */
   criteria: Partial<Record<Dimension, CriteriaSet>>;
   aggregate: CandidateAggregate;
-  /** Model calls made for this candidate in this run (cached work costs none). */
+  /** Model calls made for this candidate in this run (cached work costs none; criteria are counted apart). */
   usage: StepUsage;
+  /** The sum of max_tokens over the calls made for this candidate, and the protocol's cap on it. */
+  decode: { asked: number; cap: number | null };
   cachedJudgments: number;
+  /** Things the user should know about how this candidate was judged ("criteria derived: the data set has none"). */
+  notes: string[];
 }
 
 export interface ProgressEvent {
@@ -96,7 +65,12 @@ export interface RunOptions {
   engine: ChatEngine;
   store: EvaluationStore;
   items: EvaluationItem[];
+  /** Settings: complete, or some fields over the named protocol's (`protocol`, default "default"). */
   settings?: Partial<EvaluationSettings>;
+  /** A user-supplied judge prompt used in place of Attune's per-dimension prompt. */
+  judgeTemplate?: JudgeTemplate;
+  /** Ask again for judgments stored as failed (otherwise a stored failure is final). */
+  retryFailed?: boolean;
   runId?: string;
   signal?: AbortSignal;
   /** Candidates judged at the same time (criteria of a case are still derived once). */
@@ -111,37 +85,59 @@ export interface RunOptions {
 export interface RunResult {
   results: CandidateResult[];
   summary: DatasetSummary;
+  /** Every model call of the run; `criteriaUsage` is the part spent deriving criteria. */
   usage: StepUsage;
+  criteriaUsage: StepUsage;
+  /** Set when the engine returned fewer samples than `n` asked for, and the run went on with one request per trial. */
+  samplesFallback: boolean;
+}
+
+/** A run cannot start as asked (cases without criteria under missingCriteria "stop"). */
+export class RunSetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunSetupError';
+  }
 }
 
 interface RunContext {
   engine: ChatEngine;
   store: EvaluationStore;
   settings: EvaluationSettings;
+  template?: JudgeTemplate;
+  retryFailed: boolean;
   runId?: string;
   signal?: AbortSignal;
   count: TokenCounter;
   now: () => number;
   inFlightCriteria: Map<string, Promise<CriteriaOutcome>>;
   usage: StepUsage;
+  criteriaUsage: StepUsage;
+  /** The engine ignored `n` once: every later trial goes out alone. */
+  samplesFallback: boolean;
   startedAt: number;
   done: number;
   total: number;
   onProgress?: (event: ProgressEvent) => void;
 }
 
-type CriteriaOutcome = { set: CriteriaSet } | { error: string; raw: string; attempts: number };
+type CriteriaOutcome = { set: CriteriaSet; note?: string } | { error: string; raw: string; attempts: number };
 
-function judgeAnswerTokens(s: EvaluationSettings): number {
-  return s.mode === 'dynamic' ? s.answerTokens.dynamic : s.answerTokens.judge;
+/** Full settings from partial ones: the named protocol's, with the given fields over them. */
+export function resolveSettings(partial: Partial<EvaluationSettings> = {}): EvaluationSettings {
+  return protocolSettings(partial.protocol ?? 'default', partial);
 }
 
-async function fit(ctx: RunContext, answerTokens: number, memories: Memory[], memoryBudget: number, persona: Persona | undefined, candidateChars: number, build: (m: Memory[], cuts: PromptCuts) => ChatMessage[]): Promise<FittedPrompt> {
+function memoryBudget(budget: number | null): number {
+  return budget ?? Infinity;
+}
+
+async function fit(ctx: RunContext, answerTokens: number, memories: Memory[], budget: number | null, persona: Persona | undefined, candidateChars: number, build: (m: Memory[], cuts: PromptCuts) => ChatMessage[]): Promise<FittedPrompt> {
   return fitPrompt({
     count: ctx.count,
     limit: ctx.engine.info.contextWindow - answerTokens,
     memories,
-    memoryBudget,
+    memoryBudget: memoryBudget(budget),
     personaChars: persona?.profile.length ?? 0,
     candidateChars,
     build,
@@ -157,11 +153,47 @@ function progress(ctx: RunContext, step: ProgressEvent['step'], item: string, ca
   });
 }
 
-async function deriveCriteria(ctx: RunContext, item: EvaluationItem, ranked: Memory[], dimension: Dimension): Promise<CriteriaOutcome> {
+function answerFields(ctx: RunContext, messages: ChatMessage[], o: { temperature: number; seed: number; maxTokens: number; schema: boolean; logprobs: boolean }): AnswerFields {
+  return {
+    engine: ctx.engine.info.kind, model: ctx.engine.info.model, messages, temperature: o.temperature, seed: o.seed,
+    maxTokens: o.maxTokens, constrained: o.schema && ctx.engine.info.constrainedJson, logprobs: o.logprobs,
+  };
+}
+
+/** The data set's criteria for a dimension, quoted verbatim (as eval.py does). */
+async function datasetCriteria(ctx: RunContext, c: Case, dimension: Dimension, text: string): Promise<CriteriaSet> {
+  return {
+    id: await datasetCriteriaKey({ caseId: c.id, dimension, text }),
+    caseId: c.id, dimension, source: 'dataset', text, items: parseCriteriaLines(text), renormalized: false, edited: false, model: 'dataset', createdAt: ctx.now(),
+  };
+}
+
+/** Criteria for (case, dimension): the data set's when the protocol takes them and the case has them, else derived once and cached. */
+async function criteriaFor(ctx: RunContext, item: EvaluationItem, memories: Memory[], dimension: Dimension): Promise<CriteriaOutcome> {
   const s = ctx.settings;
-  const fitted = await fit(ctx, s.answerTokens.criteria, ranked, s.criteriaMemoryBudget, item.persona, 0,
-    (memories, cuts) => criteriaPrompt({ case: item.case, dimension, persona: item.persona, memories }, cuts));
-  const id = await contentId('crit', { v: PROMPT_VERSION, caseId: item.case.id, dimension, model: ctx.engine.info.model, messages: fitted.messages });
+  if (s.criteriaSource === 'dataset') {
+    const text = item.case.referenceCriteria?.[dimension];
+    if (text?.trim()) return { set: await datasetCriteria(ctx, item.case, dimension, text) };
+    // missingCriteria "stop" was checked before the run started.
+    const derived = await deriveCriteria(ctx, item, memories, dimension);
+    return 'set' in derived ? { ...derived, note: `${dimension} criteria derived: the data set has none for this case` } : derived;
+  }
+  return deriveCriteria(ctx, item, memories, dimension);
+}
+
+async function deriveCriteria(ctx: RunContext, item: EvaluationItem, memories: Memory[], dimension: Dimension): Promise<CriteriaOutcome> {
+  const s = ctx.settings;
+  let fitted: FittedPrompt;
+  try {
+    fitted = await fit(ctx, s.answerTokens.criteria, memories, s.criteriaMemoryBudget, item.persona, 0,
+      (m, cuts) => criteriaPrompt({ case: item.case, dimension, persona: item.persona, memories: m }, cuts));
+  } catch (e) {
+    // A window too small for the criteria prompt fails this case's criteria, not the run.
+    if (e instanceof PromptTooLongError) return { error: `not sent: ${e.message}`, raw: '', attempts: 1 };
+    throw e;
+  }
+  const request = { temperature: s.criteriaTemperature, seed: s.seed, maxTokens: s.answerTokens.criteria, schema: true, logprobs: false };
+  const id = await criteriaKey({ ...answerFields(ctx, fitted.messages, request), caseId: item.case.id, dimension });
   const stored = await ctx.store.getCriteria(id);
   if (stored) return { set: stored };
   let pending = ctx.inFlightCriteria.get(id);
@@ -169,12 +201,13 @@ async function deriveCriteria(ctx: RunContext, item: EvaluationItem, ranked: Mem
     pending = (async (): Promise<CriteriaOutcome> => {
       const outcome = await callStep(ctx.engine, {
         messages: fitted.messages, schema: criteriaSchema, parse: parseCriteria,
-        maxTokens: s.answerTokens.criteria, temperature: 0, seed: s.seed,
+        maxTokens: request.maxTokens, temperature: request.temperature, seed: request.seed,
       }, { retries: s.retries, signal: ctx.signal });
       addUsage(ctx.usage, outcome.usage);
+      addUsage(ctx.criteriaUsage, outcome.usage);
       if (outcome.status === 'failed') return { error: outcome.error, raw: outcome.raw, attempts: outcome.attempts };
       const set: CriteriaSet = {
-        id, caseId: item.case.id, dimension, items: outcome.value.items, renormalized: outcome.value.renormalized,
+        id, caseId: item.case.id, dimension, source: 'derived', items: outcome.value.items, renormalized: outcome.value.renormalized,
         edited: false, model: ctx.engine.info.model, createdAt: ctx.now(),
       };
       await ctx.store.putCriteria(set);
@@ -186,189 +219,280 @@ async function deriveCriteria(ctx: RunContext, item: EvaluationItem, ranked: Mem
   return pending;
 }
 
-interface JudgeTask {
-  kind: JudgeKind;
+function asJudgeCriteria(set: CriteriaSet): JudgeCriteria {
+  return { id: set.id, text: set.text, items: set.items };
+}
+
+/** One model call to make for a candidate and the judgments it yields (one per dimension for the combined layout). */
+interface PreparedCall {
+  kinds: JudgeKind[];
   trial: number;
-  criteria?: CriteriaSet;
-}
-
-/** A judgment ready to ask for: its prompt and cache key, or what is already known about it. */
-interface PreparedJudge {
-  task: JudgeTask;
-  id: string;
+  ids: string[];
   seed: number;
-  flags: string[];
-  base: Pick<Judgment, 'runId' | 'caseId' | 'candidateId' | 'kind' | 'mode' | 'trial' | 'model' | 'seed'>;
+  /** The criteria a one-dimension call judges against, kept on its judgment. */
+  criteria?: JudgeCriteria;
+  /** For a combined call: each dimension's criteria set. */
+  criteriaIds?: Partial<Record<Dimension, string>>;
   fitted?: FittedPrompt;
+  request?: StepRequest<unknown>;
   /** Already stored (and not to be asked again), or failed before sending. */
-  settled?: { judgment: Judgment; cached: boolean };
+  settled?: { judgments: Judgment[]; cached: boolean };
 }
 
-async function prepareJudge(ctx: RunContext, item: EvaluationItem, ranked: Memory[], candidate: Candidate, reply: string, task: JudgeTask): Promise<PreparedJudge> {
-  const s = ctx.settings;
-  const seed = trialSeed(s.seed, task.trial);
-  const bystander = task.kind === 'bystander';
-  const answerTokens = bystander ? s.answerTokens.bystander : judgeAnswerTokens(s);
-  const flags = looksLikeInjection(reply) ? [PATTERN_FLAG] : [];
-  const base = {
-    runId: ctx.runId, caseId: item.case.id, candidateId: candidate.id, kind: task.kind, mode: s.mode,
-    trial: task.trial, model: ctx.engine.info.model, seed,
+interface CandidateContext {
+  item: EvaluationItem;
+  memories: Memory[];
+  candidate: Candidate;
+  reply: string;
+  flags: string[];
+  usage: StepUsage;
+  budget: DecodeBudget;
+}
+
+function baseJudgment(ctx: RunContext, cc: CandidateContext, kind: JudgeKind, trial: number, seed: number) {
+  return {
+    runId: ctx.runId, caseId: cc.item.case.id, candidateId: cc.candidate.id, kind, mode: ctx.settings.mode, trial,
+    model: ctx.engine.info.model, seed,
   };
+}
+
+/** Judgments recorded as failed without a model answer (no criteria, a prompt that cannot fit). */
+async function unsent(ctx: RunContext, cc: CandidateContext, kinds: JudgeKind[], trial: number, error: string, raw = '', attempts = 1): Promise<Judgment[]> {
+  const seed = trialSeed(ctx.settings.seed, trial);
+  return Promise.all(kinds.map(async (kind) => ({
+    ...baseJudgment(ctx, cc, kind, trial, seed),
+    id: await unsentJudgmentKey({ caseId: cc.item.case.id, candidateId: cc.candidate.id, kind, trial, cause: `${error}\n${raw}` }),
+    status: 'failed' as const, raw, error, attempts, flags: cc.flags, usage: { promptTokens: 0, completionTokens: 0 }, createdAt: ctx.now(),
+  })));
+}
+
+function templateMessages(template: JudgeTemplate, cc: CandidateContext, dimension: Dimension, criteria: JudgeCriteria | undefined, memories: Memory[], cuts: PromptCuts): ChatMessage[] {
+  const persona = cc.item.persona?.profile ?? '';
+  return fillJudgeTemplate(template, {
+    dimension,
+    criteria: criteria ? criteriaText(criteria) : 'No fixed criteria provided.',
+    memories: memories.map((m) => `*${m.value}`).join('\n'),
+    scenario: cc.item.case.scenario ?? '',
+    persona: cuts.persona === undefined ? persona : persona.slice(0, cuts.persona),
+    query: cc.item.case.query,
+    response: cuts.candidate === undefined ? cc.reply : cc.reply.slice(0, cuts.candidate),
+  });
+}
+
+/** Builds the request for one call (kinds: one dimension, all three, or the bystander), or settles it from the store. */
+async function prepareCall(ctx: RunContext, cc: CandidateContext, kinds: JudgeKind[], trial: number, criteria: Partial<Record<Dimension, JudgeCriteria>>): Promise<PreparedCall> {
+  const s = ctx.settings;
+  const seed = trialSeed(s.seed, trial);
+  const bystander = kinds[0] === 'bystander';
+  const combined = kinds.length > 1;
+  const dimension = kinds[0] as Dimension;
+  const logprobs = s.mode === 'logprob' && !bystander;
+  const maxTokens = bystander ? s.answerTokens.bystander : combined ? s.answerTokens.combined : s.mode === 'dynamic' ? s.answerTokens.dynamic : s.answerTokens.judge;
+  const temperature = logprobs ? 0 : s.temperature;
+  const read = { dynamic: s.mode === 'dynamic', scoring: s.scoring };
   let fitted: FittedPrompt;
   try {
+    const { item, reply } = cc;
     fitted = bystander
-      ? await fit(ctx, answerTokens, [], 0, undefined, reply.length, (_m, cuts) => bystanderPrompt(item.case.query, reply, cuts.candidate))
-      : await fit(ctx, answerTokens, ranked, s.memoryBudget, item.persona, reply.length, (memories, cuts) => judgePrompt({
-        case: item.case, dimension: task.kind as Dimension, persona: item.persona, memories, candidate: reply, criteria: task.criteria?.items,
-      }, cuts));
+      ? await fit(ctx, maxTokens, [], 0, undefined, reply.length, (_m, cuts) => bystanderPrompt(item.case.query, reply, cuts.candidate, s.bystanderFormat))
+      : await fit(ctx, maxTokens, cc.memories, s.memoryBudget, item.persona, reply.length, (memories, cuts) => combined
+        ? combinedJudgePrompt({ case: item.case, persona: item.persona, memories, candidate: reply, criteria: criteria as Record<Dimension, JudgeCriteria> }, cuts)
+        : ctx.template
+          ? templateMessages(ctx.template, cc, dimension, criteria[dimension], memories, cuts)
+          : judgePrompt({ case: item.case, dimension, persona: item.persona, memories, candidate: reply, criteria: criteria[dimension], answerFormat: s.answerFormat }, cuts));
   } catch (e) {
     if (!(e instanceof PromptTooLongError)) throw e;
-    const id = await contentId('jdg', { v: PROMPT_VERSION, ...base, runId: undefined, tooLong: true, reply });
-    const judgment: Judgment = { ...base, id, status: 'failed', raw: '', error: `not sent: ${e.message}`, attempts: 1, flags, usage: { promptTokens: 0, completionTokens: 0 }, createdAt: ctx.now() };
-    return { task, id, seed, flags, base, settled: { judgment, cached: false } };
+    return { kinds, trial, ids: [], seed, settled: { judgments: await unsent(ctx, cc, kinds, trial, `not sent: ${e.message}`), cached: false } };
   }
-  const logprob = s.mode === 'logprob' && !bystander;
-  const id = await contentId('jdg', {
-    v: PROMPT_VERSION, ...base, runId: undefined, temperature: logprob ? 0 : s.temperature, maxTokens: answerTokens, messages: fitted.messages,
-  });
-  const stored = await ctx.store.getJudgment(id);
-  const settled = stored && (stored.status === 'ok' || !s.retryFailed) ? { judgment: stored, cached: true } : undefined;
-  return { task, id, seed, flags, base, fitted, settled };
+  const schema = bystander
+    ? s.bystanderFormat === 'numbers' ? bystanderNumbersSchema : bystanderSchema
+    : combined ? combinedJudgeSchema : s.answerFormat === 'text' || ctx.template ? undefined : s.mode === 'dynamic' ? dynamicJudgeSchema : fixedJudgeSchema;
+  const fields = answerFields(ctx, fitted.messages, { temperature, seed, maxTokens, schema: schema !== undefined, logprobs });
+  const ids = await Promise.all(kinds.map((kind) => judgmentKey({
+    ...fields, caseId: cc.item.case.id, candidateId: cc.candidate.id, kind, trial, mode: s.mode, layout: s.judgeLayout, scoring: s.scoring, bystanderFormat: s.bystanderFormat,
+  })));
+  const stored = await Promise.all(ids.map((id) => ctx.store.getJudgment(id)));
+  const complete = stored.every((j): j is Judgment => j !== undefined);
+  const settled = complete && (stored.every((j) => j.status === 'ok') || !ctx.retryFailed) ? { judgments: stored, cached: true } : undefined;
+  const parse = bystander
+    ? (raw: string) => parseBystander(raw, s.bystanderFormat)
+    : combined ? parseCombinedJudge : (raw: string) => parseJudge(raw, read);
+  return { kinds, trial, ids, seed, criteria: combined ? undefined : criteria[dimension],
+    criteriaIds: combined ? Object.fromEntries(DIMENSIONS.map((d) => [d, criteria[d]?.id])) : undefined, fitted, settled, request: { messages: fitted.messages, schema, parse, maxTokens, temperature, seed, logprobs } };
 }
 
-function judgeRequest(ctx: RunContext, p: PreparedJudge): StepRequest<JudgeAnswer | BystanderAnswer> {
-  const s = ctx.settings;
-  const bystander = p.task.kind === 'bystander';
-  const logprob = s.mode === 'logprob' && !bystander;
-  return {
-    messages: p.fitted!.messages,
-    schema: bystander ? bystanderSchema : p.task.criteria ? fixedJudgeSchema : dynamicJudgeSchema,
-    parse: bystander ? parseBystander : (raw) => parseJudge(raw, !p.task.criteria),
-    maxTokens: bystander ? s.answerTokens.bystander : judgeAnswerTokens(s),
-    temperature: logprob ? 0 : s.temperature,
-    seed: p.seed,
-    logprobs: logprob,
-  };
+function judgeFlags(cc: CandidateContext, addressesEvaluator: boolean | undefined, more: string[] = []): string[] {
+  return [...cc.flags, ...(addressesEvaluator ? [JUDGE_VERDICT_FLAG] : []), ...more];
 }
 
-/** Turns a model outcome into the stored judgment, and stores it at once. */
-async function settleJudge(ctx: RunContext, p: PreparedJudge, outcome: StepOutcome<JudgeAnswer | BystanderAnswer>, usage: StepUsage): Promise<Judgment> {
+/** Turns a model outcome into the stored judgments (one per kind of the call), and stores them at once. */
+async function settleCall(ctx: RunContext, cc: CandidateContext, p: PreparedCall, outcome: StepOutcome<unknown>): Promise<Judgment[]> {
   addUsage(ctx.usage, outcome.usage);
-  addUsage(usage, outcome.usage);
-  const common = {
-    ...p.base, id: p.id, raw: outcome.raw, attempts: outcome.attempts, truncation: p.fitted?.truncation,
-    usage: { promptTokens: outcome.usage.promptTokens, completionTokens: outcome.usage.completionTokens }, createdAt: ctx.now(),
-  };
-  let judgment: Judgment;
-  if (outcome.status === 'failed') {
-    judgment = { ...common, status: 'failed', error: outcome.error, flags: p.flags };
-  } else if (p.task.kind === 'bystander') {
-    judgment = { ...common, status: 'ok', subscores: outcome.value as Record<string, number>, flags: p.flags };
-  } else {
-    const answer = outcome.value as JudgeAnswer;
-    let score = answer.score;
-    const flags = [...p.flags];
-    if (ctx.settings.mode === 'logprob') {
-      const expected = outcome.logprobs ? expectedScore(outcome.raw, outcome.logprobs) : undefined;
-      // No log-probabilities at the score token: keep the sampled score and say so.
-      if (expected === undefined) flags.push('logprobs-unavailable');
-      else score = expected;
+  addUsage(cc.usage, outcome.usage);
+  const judgments = p.kinds.map((kind, i): Judgment => {
+    const common = {
+      ...baseJudgment(ctx, cc, kind, p.trial, p.seed), id: p.ids[i], raw: outcome.raw, attempts: outcome.attempts, truncation: p.fitted?.truncation,
+      // One call's tokens are counted once, on its first judgment.
+      usage: i === 0 ? { promptTokens: outcome.usage.promptTokens, completionTokens: outcome.usage.completionTokens } : { promptTokens: 0, completionTokens: 0 },
+      createdAt: ctx.now(),
+    };
+    if (outcome.status === 'failed') return { ...common, status: 'failed', error: outcome.error, flags: cc.flags };
+    if (kind === 'bystander') return { ...common, status: 'ok', subscores: outcome.value as BystanderAnswer, flags: cc.flags };
+    const logprob = ctx.settings.mode === 'logprob';
+    if (p.kinds.length > 1) {
+      const answer = outcome.value as CombinedAnswer;
+      const expected = logprob && outcome.logprobs ? expectedCombinedScores(outcome.raw, outcome.logprobs)[kind] : undefined;
+      const verdict = answer[kind as Dimension];
+      return {
+        ...common, status: 'ok', score: expected ?? verdict.score, analysis: verdict.analysis, criteriaId: p.criteriaIds?.[kind as Dimension],
+        flags: judgeFlags(cc, answer.addressesEvaluator, logprob && expected === undefined ? ['logprobs-unavailable'] : []),
+      };
     }
-    judgment = { ...common, status: 'ok', score, analysis: answer.analysis, criteria: answer.criteria ?? p.task.criteria?.items, flags };
-  }
-  await ctx.store.putJudgment(judgment);
-  return judgment;
+    const answer = outcome.value as JudgeAnswer;
+    const expected = logprob && outcome.logprobs ? expectedScore(outcome.raw, outcome.logprobs) : undefined;
+    return {
+      ...common, status: 'ok', score: expected ?? answer.score, analysis: answer.analysis,
+      criteria: answer.criteria ?? (p.criteria?.items.length ? p.criteria.items : undefined),
+      criteriaId: p.criteria?.id,
+      // No log-probabilities at the score token: the sampled score is kept, and that is said.
+      flags: judgeFlags(cc, answer.addressesEvaluator, [...answer.flags, ...(logprob && expected === undefined ? ['logprobs-unavailable'] : [])]),
+    };
+  });
+  for (const j of judgments) await ctx.store.putJudgment(j);
+  return judgments;
 }
 
 /**
- * The trials of one (candidate, kind): stored ones are reused; the missing ones are asked for
- * in one multi-sample request when the engine can (the prompt is sent once), else one by one.
+ * The trials of one call shape: stored ones are reused; the missing ones are asked for in one
+ * multi-sample request when the engine can (the prompt is sent once), else one by one.
  */
-async function judgeTrials(ctx: RunContext, item: EvaluationItem, ranked: Memory[], candidate: Candidate, reply: string, tasks: JudgeTask[], usage: StepUsage, onJudged: (j: Judgment, cached: boolean) => void) {
-  const prepared: PreparedJudge[] = [];
-  for (const task of tasks) prepared.push(await prepareJudge(ctx, item, ranked, candidate, reply, task));
-  const missing = prepared.filter((p) => !p.settled);
-  for (const p of prepared) if (p.settled) onJudged(p.settled.judgment, p.settled.cached);
-  if (missing.length > 1 && ctx.engine.info.multiSample && ctx.settings.samplesPerCall === 'auto') {
-    const outcomes = await callSamples(ctx.engine, judgeRequest(ctx, missing[0]), missing.length, { retries: ctx.settings.retries, signal: ctx.signal });
-    for (const [i, p] of missing.entries()) onJudged(await settleJudge(ctx, p, outcomes[i], usage), false);
+async function runCalls(ctx: RunContext, cc: CandidateContext, calls: PreparedCall[], onJudged: (j: Judgment[], cached: boolean) => void) {
+  const missing = calls.filter((p) => !p.settled);
+  for (const p of calls) if (p.settled) onJudged(p.settled.judgments, p.settled.cached);
+  const options = { retries: ctx.settings.retries, signal: ctx.signal, budget: cc.budget };
+  if (missing.length > 1 && ctx.engine.info.multiSample && ctx.settings.samplesPerCall === 'auto' && !ctx.samplesFallback) {
+    const outcomes = await callSamples(ctx.engine, missing[0].request!, missing.length, {
+      ...options, onFewerSamples: () => { ctx.samplesFallback = true; },
+    });
+    for (const [i, p] of missing.entries()) onJudged(await settleCall(ctx, cc, p, outcomes[i]), false);
     return;
   }
-  for (const p of missing) {
-    const outcome = await callStep(ctx.engine, judgeRequest(ctx, p), { retries: ctx.settings.retries, signal: ctx.signal });
-    onJudged(await settleJudge(ctx, p, outcome, usage), false);
-  }
+  for (const p of missing) onJudged(await settleCall(ctx, cc, p, await callStep(ctx.engine, p.request! as StepRequest<unknown>, options)), false);
 }
 
-async function evaluateCandidate(ctx: RunContext, item: EvaluationItem, ranked: Memory[], candidate: Candidate): Promise<CandidateResult> {
+function isFlagged(judgments: Judgment[]): boolean {
+  return judgments.some((j) => j.flags.some((f) => INJECTION_FLAGS.includes(f)));
+}
+
+async function evaluateCandidate(ctx: RunContext, item: EvaluationItem, memories: Memory[], candidate: Candidate): Promise<CandidateResult> {
   const s = ctx.settings;
   const reply = stripThink(candidate.text);
-  const usage = emptyUsage();
+  const cc: CandidateContext = {
+    item, memories, candidate, reply, usage: emptyUsage(), budget: new DecodeBudget(s.decodeCap),
+    flags: looksLikeInjection(reply) ? [PATTERN_FLAG] : [],
+  };
   const judgments: Judgment[] = [];
   const criteria: CandidateResult['criteria'] = {};
+  const notes: string[] = [];
   let cachedJudgments = 0;
   const trials = s.mode === 'logprob' ? 1 : s.k;
-  for (const dimension of DIMENSIONS) {
-    let set: CriteriaSet | undefined;
-    if (s.mode !== 'dynamic') {
-      const outcome = await deriveCriteria(ctx, item, ranked, dimension);
+  const record = (step: ProgressEvent['step']) => (js: Judgment[], cached: boolean) => {
+    judgments.push(...js);
+    if (cached) cachedJudgments += js.length;
+    for (const j of js) progress(ctx, step, `${candidate.id} ${j.kind}${step === 'judge' ? ` #${j.trial + 1}` : ''}`, cached);
+  };
+
+  // Criteria first (fixed and logprob modes): a dimension whose criteria failed is recorded as failed for every trial.
+  const judgeCriteria: Partial<Record<Dimension, JudgeCriteria>> = {};
+  const criteriaFailed = new Map<Dimension, { error: string; raw: string; attempts: number }>();
+  if (s.mode !== 'dynamic') {
+    for (const dimension of DIMENSIONS) {
+      const outcome = await criteriaFor(ctx, item, memories, dimension);
       if ('error' in outcome) {
-        // Without criteria the fixed-mode trials cannot run: each is recorded as failed, with the criteria answer kept.
-        for (let trial = 0; trial < trials; trial++) {
-          const id = await contentId('jdg', { v: PROMPT_VERSION, caseId: item.case.id, candidateId: candidate.id, dimension, trial, criteriaFailed: outcome.raw });
-          judgments.push({
-            id, runId: ctx.runId, caseId: item.case.id, candidateId: candidate.id, kind: dimension, mode: s.mode, trial,
-            model: ctx.engine.info.model, seed: trialSeed(s.seed, trial), status: 'failed', raw: outcome.raw,
-            error: `criteria could not be derived: ${outcome.error}`, attempts: outcome.attempts, flags: [],
-            usage: { promptTokens: 0, completionTokens: 0 }, createdAt: ctx.now(),
-          });
-          progress(ctx, 'judge', `${candidate.id} ${dimension} #${trial + 1}`, false);
-        }
+        criteriaFailed.set(dimension, outcome);
         continue;
       }
-      set = outcome.set;
-      criteria[dimension] = set;
+      criteria[dimension] = outcome.set;
+      judgeCriteria[dimension] = asJudgeCriteria(outcome.set);
+      if (outcome.note) notes.push(outcome.note);
     }
-    const tasks = Array.from({ length: trials }, (_, trial) => ({ kind: dimension, trial, criteria: set }));
-    const judged: Judgment[] = [];
-    await judgeTrials(ctx, item, ranked, candidate, reply, tasks, usage, (judgment, cached) => {
-      judged.push(judgment);
-      if (cached) cachedJudgments++;
-      progress(ctx, 'judge', `${candidate.id} ${dimension} #${judgment.trial + 1}`, cached);
-    });
-    // In trial order, whatever order they were settled in.
-    judgments.push(...judged.sort((a, b) => a.trial - b.trial));
   }
-  if (s.bystander) {
-    await judgeTrials(ctx, item, ranked, candidate, reply, [{ kind: 'bystander', trial: 0 }], usage, (judgment, cached) => {
-      judgments.push(judgment);
-      if (cached) cachedJudgments++;
-      progress(ctx, 'bystander', candidate.id, cached);
-    });
+  const failCriteria = async (kinds: Dimension[], trial: number) => {
+    const [first] = kinds.map((d) => criteriaFailed.get(d)!);
+    record('judge')(await unsent(ctx, cc, kinds, trial, `criteria could not be derived: ${first.error}`, first.raw, first.attempts), false);
+  };
+
+  if (s.judgeLayout === 'combined' && s.mode !== 'dynamic') {
+    for (let trial = 0; trial < trials; trial++) {
+      if (criteriaFailed.size) await failCriteria([...DIMENSIONS], trial);
+      else await runCalls(ctx, cc, [await prepareCall(ctx, cc, [...DIMENSIONS], trial, judgeCriteria)], record('judge'));
+    }
+  } else {
+    for (const dimension of DIMENSIONS) {
+      if (criteriaFailed.has(dimension)) {
+        for (let trial = 0; trial < trials; trial++) await failCriteria([dimension], trial);
+        continue;
+      }
+      const calls: PreparedCall[] = [];
+      for (let trial = 0; trial < trials; trial++) calls.push(await prepareCall(ctx, cc, [dimension], trial, judgeCriteria));
+      const judged: Judgment[] = [];
+      await runCalls(ctx, cc, calls, (js, cached) => {
+        judged.push(...js);
+        if (cached) cachedJudgments += js.length;
+        for (const j of js) progress(ctx, 'judge', `${candidate.id} ${dimension} #${j.trial + 1}`, cached);
+      });
+      // In trial order, whatever order they were settled in.
+      judgments.push(...judged.sort((a, b) => a.trial - b.trial));
+    }
   }
+  if (s.bystander) await runCalls(ctx, cc, [await prepareCall(ctx, cc, ['bystander'], 0, {})], record('bystander'));
   return {
-    caseId: item.case.id, candidateId: candidate.id, candidate, judgments, criteria,
-    aggregate: aggregateCandidate(scoresFromJudgments(judgments), s.lambda), usage, cachedJudgments,
+    caseId: item.case.id, candidateId: candidate.id, candidate, judgments, criteria, notes,
+    aggregate: aggregateCandidate(scoresFromJudgments(judgments), {
+      lambda: s.lambda, bystander: s.bystander, injectionPolicy: isFlagged(judgments) ? s.injectionPolicy : undefined,
+    }),
+    usage: cc.usage, decode: { asked: cc.budget.charged, cap: s.decodeCap }, cachedJudgments,
   };
 }
 
+/** Judge calls one candidate costs at most, for progress totals. */
+function stepsPerCandidate(s: EvaluationSettings): number {
+  const trials = s.mode === 'logprob' ? 1 : s.k;
+  return 3 * trials + (s.bystander ? 1 : 0);
+}
+
+/** Cases that have no criteria of their own, when the protocol quotes the data set's and must not derive. */
+export function casesMissingCriteria(items: EvaluationItem[], s: EvaluationSettings): Case[] {
+  if (s.mode === 'dynamic' || s.criteriaSource !== 'dataset' || s.missingCriteria !== 'stop') return [];
+  return items.map((i) => i.case).filter((c) => DIMENSIONS.some((d) => !c.referenceCriteria?.[d]?.trim()));
+}
+
+export function describeCase(c: Case): string {
+  return c.queryId ? `query ${c.queryId}` : `case ${c.id}`;
+}
+
 export async function runEvaluation(o: RunOptions): Promise<RunResult> {
-  const settings: EvaluationSettings = { ...DEFAULT_SETTINGS, ...o.settings, answerTokens: { ...DEFAULT_SETTINGS.answerTokens, ...o.settings?.answerTokens } };
-  if (!Number.isInteger(settings.k) || settings.k < 1) throw new Error(`k must be a positive integer, got ${settings.k}`);
+  const settings = resolveSettings(o.settings);
+  const missing = casesMissingCriteria(o.items, settings);
+  if (missing.length) {
+    const named = missing.slice(0, 5).map(describeCase).join(', ');
+    throw new RunSetupError(
+      `${missing.length} of ${o.items.length} cases have no criteria of their own (${named}${missing.length > 5 ? ', …' : ''}), and the ${PROTOCOLS[settings.protocol].title} protocol quotes the data set's criteria. Import the criteria file, or let Attune derive criteria once for those cases (missing criteria: derive).`,
+    );
+  }
   const now = o.now ?? Date.now;
   const work = o.items.flatMap((item) => item.candidates.filter((c) => !o.skip?.(c)).map((candidate) => ({ item, candidate })));
-  const perCandidate = 3 * (settings.mode === 'logprob' ? 1 : settings.k) + (settings.bystander ? 1 : 0);
   // One worker's error (a dead server) stops the others too, instead of each failing in turn.
   const stop = new AbortController();
   const onAbort = () => stop.abort(o.signal?.reason);
   if (o.signal?.aborted) onAbort();
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const ctx: RunContext = {
-    engine: o.engine, store: o.store, settings, runId: o.runId, signal: stop.signal,
-    count: memoCounter((t) => o.engine.countTokens(t)), now, inFlightCriteria: new Map(), usage: emptyUsage(),
-    startedAt: now(), done: 0, total: work.length * perCandidate, onProgress: o.onProgress,
+    engine: o.engine, store: o.store, settings, template: o.judgeTemplate, retryFailed: o.retryFailed ?? false, runId: o.runId, signal: stop.signal,
+    count: memoCounter((t) => o.engine.countTokens(t)), now, inFlightCriteria: new Map(), usage: emptyUsage(), criteriaUsage: emptyUsage(),
+    samplesFallback: false, startedAt: now(), done: 0, total: work.length * stepsPerCandidate(settings), onProgress: o.onProgress,
   };
-  const ranked = new Map(o.items.map((item) => [item, rankMemories(item.memories, item.case)]));
+  const ordered = new Map(o.items.map((item) => [item, orderMemories(item.memories, item.case, settings.memoryOrder)]));
   const results: CandidateResult[] = [];
   let next = 0;
   const worker = async () => {
@@ -376,7 +500,7 @@ export async function runEvaluation(o: RunOptions): Promise<RunResult> {
       while (next < work.length) {
         stop.signal.throwIfAborted();
         const { item, candidate } = work[next++];
-        const result = await evaluateCandidate(ctx, item, ranked.get(item)!, candidate);
+        const result = await evaluateCandidate(ctx, item, ordered.get(item)!, candidate);
         results.push(result);
         await o.onResult?.(result);
       }
@@ -393,5 +517,5 @@ export async function runEvaluation(o: RunOptions): Promise<RunResult> {
   // Report in input order whatever the concurrency.
   const order = new Map(work.map((w, i) => [w.candidate.id, i]));
   results.sort((a, b) => order.get(a.candidateId)! - order.get(b.candidateId)!);
-  return { results, summary: summarize(results.map((r) => r.aggregate)), usage: ctx.usage };
+  return { results, summary: summarize(results.map((r) => r.aggregate)), usage: ctx.usage, criteriaUsage: ctx.criteriaUsage, samplesFallback: ctx.samplesFallback };
 }

@@ -120,8 +120,8 @@ export const PROTOCOLS: Record<ProtocolName, Protocol> = {
       bystanderFormat: 'numbers',
       answerFormat: 'json',
       scoring: 'attune',
-      // 272 + 24 = 296 per candidate, so one retry of each still fits the 600-token cap.
-      answerTokens: { criteria: 700, judge: 272, dynamic: 900, combined: 272, bystander: 24 },
+      // 268 + 28 = 296 per candidate, so one retry of each still fits the 600-token cap.
+      answerTokens: { criteria: 700, judge: 268, dynamic: 900, combined: 268, bystander: 28 },
       decodeCap: 600,
       samplesPerCall: 'auto',
       injectionPolicy: 'score-1',

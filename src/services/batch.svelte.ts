@@ -3,8 +3,11 @@
 // than in the screen, so leaving the screen does not stop it. A run left 'running' by a closed tab is resumed: every judgment already stored
 // is found by its content hash, so nothing is asked twice and nothing is lost.
 import { db } from '../store/db.ts';
-import type { Run, RunSettings } from '../domain/records.ts';
-import { contentId } from '../lib/hash.ts';
+import type { Run } from '../domain/records.ts';
+import type { EvaluationSettings } from '../domain/settings.ts';
+import { contentId, sha256 } from '../lib/hash.ts';
+import { runHeader } from '../method/run-header.ts';
+import type { JudgeTemplate } from '../method/template.ts';
 import { engineStatus, type JobProgress } from './evaluation.ts';
 import { jobs } from './jobs.svelte.ts';
 
@@ -36,16 +39,18 @@ export function isActive(runId: string): boolean {
   return runningJob(runId) !== undefined;
 }
 
-async function createRun(name: string, caseIds: string[], settings: Omit<RunSettings, 'engine' | 'model'>): Promise<Run> {
+async function createRun(name: string, caseIds: string[], settings: EvaluationSettings, judgeTemplate?: JudgeTemplate): Promise<Run> {
   const engine = engineStatus();
-  if (!engine.ready || !engine.model || !engine.kind) throw new Error('Load a model on the Models screen first.');
-  const candidates = await db.candidates.where('caseId').anyOf(caseIds).count();
-  if (candidates === 0) throw new Error('These cases have no candidate replies to judge. Import predictions or add candidates first.');
+  if (!engine.info) throw new Error('Load a model on the Models screen first.');
+  const candidates = await db.candidates.where('caseId').anyOf(caseIds).toArray();
+  if (candidates.length === 0) throw new Error('These cases have no candidate replies to judge. Import predictions or add candidates first.');
   const now = Date.now();
-  const full: RunSettings = { ...settings, engine: engine.kind, model: engine.model };
+  // The app's "data file" is the set of cases and candidates the run reads, by content.
+  const data = [{ file: `library: ${caseIds.length} cases, ${candidates.length} candidates`, sha256: await sha256({ caseIds, candidates: candidates.map((c) => c.id).sort() }) }];
+  const header = runHeader({ settings, engine: engine.info, data, judgeTemplate, startedAt: new Date(now) });
   const run: Run = {
-    id: await contentId('run', { caseIds, settings: full, now }),
-    name, status: 'pending', settings: full, caseIds, done: 0, total: candidates, failures: 0, createdAt: now, updatedAt: now,
+    id: await contentId('run', { caseIds, header }),
+    name, status: 'pending', header, judgeTemplate, caseIds, done: 0, total: candidates.length, failures: 0, createdAt: now, updatedAt: now,
   };
   starting = run.id;
   await db.runs.put(run);
@@ -53,10 +58,10 @@ async function createRun(name: string, caseIds: string[], settings: Omit<RunSett
 }
 
 /** Stores a new run and starts it: the one way a fresh run begins. */
-export async function startNewRun(name: string, caseIds: string[], settings: Omit<RunSettings, 'engine' | 'model'>): Promise<Run> {
+export async function startNewRun(name: string, caseIds: string[], settings: EvaluationSettings, judgeTemplate?: JudgeTemplate): Promise<Run> {
   refuseIfRunning();
   try {
-    const run = await createRun(name, caseIds, settings);
+    const run = await createRun(name, caseIds, settings, judgeTemplate);
     startRun(run);
     return run;
   } finally {
@@ -71,9 +76,8 @@ function refuseIfRunning(): void {
 export function startRun(run: Run): void {
   refuseIfRunning();
   const engine = engineStatus();
-  if (!engine.ready) throw new Error(`Load ${run.settings.model} on the Models screen to run this.`);
+  if (!engine.ready) throw new Error(`Load ${run.header.engine.model} on the Models screen to run this.`);
   startedHere.add(run.id);
-  const s = run.settings;
   batch.runId = run.id;
   batch.progress = { done: 0, total: 1, text: 'Starting…' };
   batch.startedAt = performance.now();
@@ -81,8 +85,7 @@ export function startRun(run: Run): void {
   batch.error = null;
   batch.message = null;
   void jobs.start({
-    kind: 'evaluate', caseIds: [...run.caseIds], runId: run.id,
-    settings: { mode: s.mode, k: s.k, lambda: s.lambda, seed: s.seed, retries: s.retries },
+    kind: 'evaluate', caseIds: [...run.caseIds], runId: run.id, settings: run.header.settings, judgeTemplate: run.judgeTemplate,
   }, {
     label: `Batch run “${run.name}”`,
     scope: run.id,

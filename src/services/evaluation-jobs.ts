@@ -103,7 +103,7 @@ export async function runJob(job: JobRequest, context: JobContext): Promise<JobR
       if (run) await db.runs.update(run.id, { status: 'running', done: 0, updatedAt: Date.now() });
       try {
         const result = await runEvaluation({
-          engine: e, store, items, settings: job.settings, runId: job.runId, signal,
+          engine: e, store, items, settings: run?.header.settings ?? job.settings, judgeTemplate: run?.judgeTemplate ?? job.judgeTemplate, retryFailed: job.retryFailed, runId: job.runId, signal,
           onProgress: (p) => reply({ type: 'progress', jobId: job.jobId, progress: { done: p.done, total: p.total, text: `${p.step} · ${p.cached ? 'cached' : 'judged'}`, tokensPerSecond: p.tokensPerSecond } }),
           onResult: async (r) => {
             failures += r.aggregate.failures;

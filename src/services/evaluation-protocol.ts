@@ -1,7 +1,8 @@
 // Messages between the page and the evaluation worker (workers/evaluate.worker.ts).
 import type { EngineInfo } from '../llm/engine.ts';
 import type { Dimension } from '../domain/records.ts';
-import type { EvaluationSettings } from '../method/pipeline.ts';
+import type { EvaluationSettings } from '../domain/settings.ts';
+import type { JudgeTemplate } from '../method/template.ts';
 import type { GenerationStyle } from '../method/steps/candidates.ts';
 import type { PairwiseResult } from '../method/compare.ts';
 import type { WireError } from '../method/errors.ts';
@@ -11,7 +12,7 @@ export type JobRequest =
   | { kind: 'persona'; jobId: number; personId: string }
   | { kind: 'generate'; jobId: number; caseId: string; style: GenerationStyle; seed?: number }
   | { kind: 'pairwise'; jobId: number; caseId: string; dimension: Dimension; firstId: string; secondId: string }
-  | { kind: 'evaluate'; jobId: number; caseIds: string[]; candidateIds?: string[]; settings: Partial<EvaluationSettings>; runId?: string };
+  | { kind: 'evaluate'; jobId: number; caseIds: string[]; candidateIds?: string[]; settings: Partial<EvaluationSettings>; judgeTemplate?: JudgeTemplate; retryFailed?: boolean; runId?: string };
 
 export type JobKind = JobRequest['kind'];
 

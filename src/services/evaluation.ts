@@ -1,7 +1,7 @@
 // The page side of evaluation: starts, follows and cancels jobs in the evaluation worker, and
 // lends the worker the page's loaded model over a MessagePort (the model is loaded once, by
 // the Models screen; the worker only borrows it).
-import type { ChatEngine } from '../llm/engine.ts';
+import type { ChatEngine, EngineInfo } from '../llm/engine.ts';
 import { serveEngine } from '../llm/port-engine.ts';
 import { decodeError } from '../method/errors.ts';
 import type { JobKind, JobProgress, JobRequest, JobResult, JobResults, WorkerReply, WorkerRequest } from './evaluation-protocol.ts';
@@ -112,7 +112,7 @@ export function startJob<I extends JobInput>(input: I, handlers: JobHandlers = {
   return { id, kind: input.kind, done, cancel: () => w.postMessage({ type: 'cancel', jobId: id } satisfies WorkerRequest) };
 }
 
-export function engineStatus(): { ready: boolean; model: string | null; kind: string | null } {
+export function engineStatus(): { ready: boolean; model: string | null; kind: string | null; info: EngineInfo | null } {
   const engine = loadedEngine();
-  return { ready: engine !== null, model: engine?.info.model ?? null, kind: engine?.info.kind ?? null };
+  return { ready: engine !== null, model: engine?.info.model ?? null, kind: engine?.info.kind ?? null, info: engine?.info ?? null };
 }

@@ -8,6 +8,7 @@ import {
   Setting,
 } from '../domain/records.ts';
 import type { CaseCriteria, ImportBundle } from '../domain/bundle.ts';
+import { runWithHeader } from './migrations.ts';
 import { stableStringify } from '../lib/hash.ts';
 import { DanglingReferenceError, findDanglingReference } from './references.ts';
 
@@ -163,6 +164,10 @@ export class AttuneDB extends Dexie {
       settings: 'key',
       importJournal: '++seq, importId',
     });
+    // Runs carry a run header (protocol and every setting) instead of a few settings.
+    this.version(3).upgrade((tx) => tx.table('runs').toCollection().modify((run, ref) => {
+      if (!('header' in run)) ref.value = runWithHeader(run);
+    }));
     this.use(validation);
     // Before anything reads the store, take back what an interrupted import left (Dexie holds
     // every other query until this resolves; the argument is the connection usable meanwhile).

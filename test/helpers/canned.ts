@@ -2,15 +2,21 @@
 // system prompt. Shared by the scripted engine and the local OpenAI-compatible test server.
 import type { ChatMessage } from '../../src/llm/engine.ts';
 
-export type StepName = 'memories' | 'persona' | 'criteria' | 'judge-fixed' | 'judge-dynamic' | 'bystander' | 'pairwise' | 'reply' | 'unknown';
+export type StepName =
+  | 'memories' | 'persona' | 'criteria' | 'judge-fixed' | 'judge-dynamic' | 'judge-fixed-text' | 'judge-dynamic-text' | 'judge-combined'
+  | 'bystander' | 'bystander-numbers' | 'pairwise' | 'reply' | 'unknown';
 
 export function stepOf(messages: ChatMessage[]): StepName {
   const system = messages.find((m) => m.role === 'system')?.content ?? '';
   if (system.includes('durable facts')) return 'memories';
   if (system.includes('short profile')) return 'persona';
   if (system.includes('design the yardstick')) return 'criteria';
-  if (system.includes('strict judge')) return system.includes('First write these criteria') ? 'judge-dynamic' : 'judge-fixed';
-  if (system.includes('neutral third party')) return 'bystander';
+  if (system.includes('strict judge')) {
+    if (system.includes('all three dimensions')) return 'judge-combined';
+    const text = system.includes('Answer in plain text') ? '-text' : '';
+    return system.includes('First write these criteria') ? `judge-dynamic${text}` as StepName : `judge-fixed${text}` as StepName;
+  }
+  if (system.includes('neutral third party')) return system.includes('five numbers') ? 'bystander-numbers' : 'bystander';
   if (system.includes('compare two replies')) return 'pairwise';
   if (system.includes('supportive assistant')) return 'reply';
   return 'unknown';
@@ -54,8 +60,18 @@ export function cannedAnswer(messages: ChatMessage[], seed = 0): string {
       return JSON.stringify({ analysis, score: cannedScore(messages, seed) });
     case 'judge-dynamic':
       return JSON.stringify({ criteria: CANNED_CRITERIA, analysis, score: cannedScore(messages, seed) });
+    case 'judge-fixed-text':
+      return `Analysis: ${analysis}\nScores: \\boxed{${cannedScore(messages, seed)}}`;
+    case 'judge-dynamic-text':
+      return `Specific Criteria:\n${CANNED_CRITERIA.map((c, i) => `${i + 1}. ${c.name} (${c.weight}%): ${c.description}`).join('\n')}\nAnalysis: ${analysis}\nScores: \\boxed{${cannedScore(messages, seed)}}`;
+    case 'judge-combined': {
+      const verdict = (salt: number) => ({ analysis: 'Names the hurt, then one concrete step.', score: cannedScore(messages, seed + salt) });
+      return JSON.stringify({ resonation: verdict(0), expression: verdict(1), reception: verdict(2), addresses_evaluator: false });
+    }
     case 'bystander':
       return JSON.stringify(CANNED_BYSTANDER);
+    case 'bystander-numbers':
+      return JSON.stringify({ scores: Object.values(CANNED_BYSTANDER) });
     case 'pairwise':
       return JSON.stringify({ analysis: 'A validates first.', better: 'A' });
     case 'reply':

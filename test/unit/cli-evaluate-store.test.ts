@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonlEvaluationStore } from '../../src/cli/jsonl-store.ts';
 import { readDone } from '../../src/cli/evaluate.ts';
+import { runHeader } from '../../src/method/run-header.ts';
+import { PROTOCOLS } from '../../src/method/protocols.ts';
 import { runEvaluation } from '../../src/method/pipeline.ts';
 import { ScriptedEngine } from '../helpers/scripted-engine.ts';
 import { items } from '../helpers/method-fixtures.ts';
@@ -39,14 +41,16 @@ describe('JsonlEvaluationStore', () => {
 });
 
 describe('results file', () => {
-  it('keeps complete lines, drops a torn one and says where', () => {
+  it('keeps complete lines after the run header, drops a torn one and says where', () => {
     const path = join(dir, 'results.jsonl');
-    const line = JSON.stringify({ candidateId: 'c1', aggregate: { empathy: 0.5 } });
-    writeFileSync(path, `${line}\n{"candidateId":"c2","aggr`);
+    const header = runHeader({ settings: PROTOCOLS.default.settings, engine: { kind: 'openai', model: 'm', contextWindow: 4096, constrainedJson: false, logprobs: false }, data: [], startedAt: new Date(0) });
+    const line = JSON.stringify({ type: 'result', candidateId: 'c1', aggregate: { empathy: 0.5 } });
+    writeFileSync(path, `${JSON.stringify(header)}\n${line}\n{"type":"result","candidateId":"c2","aggr`);
     const warnings: string[] = [];
-    const done = readDone(path, (w) => warnings.push(w));
-    expect(done.map((l) => l.candidateId)).toEqual(['c1']);
-    expect(warnings).toEqual([expect.stringMatching(/results\.jsonl \(line 2\): not a complete result line/)]);
-    expect(readFileSync(path, 'utf8')).toBe(`${line}\n`);
+    const done = readDone(path, { ...header, startedAt: new Date(1).toISOString() }, (w) => warnings.push(w));
+    expect(done.lines.map((l) => l.candidateId)).toEqual(['c1']);
+    expect(done.startedAt).toBe(header.startedAt);
+    expect(warnings).toEqual([expect.stringMatching(/results\.jsonl \(line 3\): not a complete result line/)]);
+    expect(readFileSync(path, 'utf8')).toBe(`${JSON.stringify(header)}\n${line}\n`);
   });
 });

@@ -62,6 +62,12 @@ function cli(args: string[], onStderr?: (text: string, kill: () => void) => void
   });
 }
 
+/** The results file: its run header, then one line per candidate. */
+function results(path: string) {
+  const [header, ...lines] = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return { header, lines };
+}
+
 const completed = (s: OpenAIServer) => s.chatRequests().filter((r) => r.completionTokens !== undefined).length;
 
 // Each test spawns the CLI a few times; on a loaded 2-core machine that takes a while.
@@ -74,11 +80,14 @@ describe('attune evaluate', { timeout: 180_000 }, () => {
     const first = await cli(args);
     expect(first.stderr).toMatch(/^This run: 14 model calls \(\d+ prompt \+ \d+ completion tokens\), 0 judgments reused/);
     expect(first.code).toBe(0);
-    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const { header, lines } = results(out);
+    expect(header).toMatchObject({ type: 'attune-run', protocol: 'default', settings: { protocol: 'default', k: 2, mode: 'fixed' }, engine: { kind: 'openai', model: 'test-model' } });
+    expect(header.data.map((d: { file: string }) => d.file)).toEqual(['sessions.json', 'predictions.json']);
     expect(lines).toHaveLength(2);
     const line = lines[0];
+    expect(line).toMatchObject({ type: 'result', sessionId: 's1', queryId: 'q1', protocol: 'default' });
     expect(line.scores.resonation.trials).toHaveLength(2);
-    expect(line.scores.resonation.trials[0]).toMatchObject({ status: 'ok', analysis: expect.any(String) });
+    expect(line.scores.resonation.trials[0]).toMatchObject({ status: 'ok', analysis: expect.any(String), raw: expect.stringContaining('"score"') });
     expect(line.criteria.expression.items).toHaveLength(4);
     expect(line.bystander).toMatchObject({ status: 'ok', b: 0.8 });
     expect(line.empathy).toBeGreaterThan(0);
@@ -102,7 +111,7 @@ describe('attune evaluate', { timeout: 180_000 }, () => {
     expect(again.stderr).toMatch(/Resuming: 2 candidates/);
     expect(again.stderr).toMatch(/This run: 0 model calls/);
     expect(completed(server)).toBe(calls);
-    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(3);
     expect(again.stdout).toBe(first.stdout);
 
     // Without the results file, the cached judgments are reused: still no calls.
@@ -128,11 +137,11 @@ describe('attune evaluate', { timeout: 180_000 }, () => {
     });
     expect(first.code).toBe(130);
     expect(first.stderr).toMatch(/Interrupted/);
-    const partial = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).length : 0;
+    const partial = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').filter(Boolean).length - 1 : 0;
     expect(partial).toBeLessThan(4);
     const second = await cli(args);
     expect(second.code).toBe(0);
-    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const { lines } = results(out);
     expect(new Set(lines.map((l) => l.candidateId)).size).toBe(4);
     expect(lines).toHaveLength(4);
     // 2 cases × 3 criteria + 4 candidates × 4 requests; at most the one in-flight request is asked twice.
@@ -147,7 +156,7 @@ describe('attune evaluate', { timeout: 180_000 }, () => {
     const out = join(dir, 'failures.jsonl');
     const r = await cli(['--data', join(dir, 'labelled.csv'), '--base-url', server.url, '--model', 'm', '--k', '1', '--retries', '1', '--out', out, '--quiet']);
     expect(r.code).toBe(0);
-    const line = JSON.parse(readFileSync(out, 'utf8').split('\n')[0]);
+    const line = results(out).lines[0];
     expect(line.bystander).toMatchObject({ status: 'failed', b: null });
     expect(line.reward).toBeNull();
     expect(line.failures).toEqual([expect.objectContaining({ kind: 'bystander', raw: 'Looks fine to me.', attempts: 2 })]);
@@ -161,7 +170,7 @@ describe('attune evaluate', { timeout: 180_000 }, () => {
     expect(missing.stderr).toMatch(/--data FILE is required/);
     const badMode = await cli(['--data', 'a', '--out', 'b', '--base-url', 'http://127.0.0.1:1/v1', '--model', 'm', '--mode', 'fuzzy']);
     expect(badMode.code).toBe(2);
-    expect(badMode.stderr).toMatch(/--mode must be fixed, dynamic or logprob/);
+    expect(badMode.stderr).toMatch(/--mode must be fixed, dynamic, logprob, got "fuzzy"/);
     const badK = await cli(['--data', 'a', '--out', 'b', '--base-url', 'http://127.0.0.1:1/v1', '--model', 'm', '--k', '0']);
     expect(badK.stderr).toMatch(/--k expects an integer ≥ 1/);
     server = await startOpenAIServer({ respond: () => ({ status: 500, body: 'kaboom' }) });

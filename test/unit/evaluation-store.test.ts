@@ -16,7 +16,7 @@ describe('DexieEvaluationStore', () => {
     const store = new DexieEvaluationStore(db);
     await store.putJudgment(judgment('j1', 'run_a'));
     await store.putJudgment(judgment('j2', 'run_b'));
-    await store.putCriteria({ id: 'crit_1', caseId: 'case_1', dimension: 'expression', items: [{ name: 'Tone', weight: 100, description: 'warm' }], renormalized: false, edited: false, model: 'm', createdAt: 1 });
+    await store.putCriteria({ id: 'crit_1', caseId: 'case_1', dimension: 'expression', source: 'derived', items: [{ name: 'Tone', weight: 100, description: 'warm' }], renormalized: false, edited: false, model: 'm', createdAt: 1 });
     await store.putPersona({ id: 'p1', personId: 'person_1', version: 1, profile: 'x', topics: [], isDeep: false, gateReason: 'r', origin: 'extracted', createdAt: 1 });
     await store.putMemories([{ id: 'mem1', personId: 'person_1', label: 'l', value: 'v', evidence: [], origin: 'extracted', updatedAt: 1 }]);
     await store.putMark('conv:abc');

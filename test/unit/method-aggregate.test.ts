@@ -37,7 +37,7 @@ describe('reference formulas, hand-computed', () => {
   ];
   for (const [i, row] of table.entries()) {
     it(`row ${i + 1}`, () => {
-      const a = aggregateCandidate(scores(row.r, row.e, row.c, row.by), row.lambda);
+      const a = aggregateCandidate(scores(row.r, row.e, row.c, row.by), { lambda: row.lambda });
       expect(a.empathy).toBeCloseTo(row.empathy, 10);
       expect(a.reward).toBeCloseTo(row.reward, 10);
     });

@@ -53,10 +53,10 @@ describe('runEvaluation', () => {
     expect(again.calls).toHaveLength(0);
     expect(scoresOf(second)).toEqual(scoresOf(first));
     expect(second.results.every((r) => r.cachedJudgments === 10)).toBe(true);
-    // A different seed is different work.
+    // A different seed is different work, criteria included (the seed is part of every request).
     const reseeded = new ScriptedEngine();
     await runEvaluation({ engine: reseeded, store, items: items(1, 1), settings: { k: 3, seed: 7 } });
-    expect(reseeded.calls.length).toBe(10);
+    expect(reseeded.calls.map((c) => stepOf(c.messages)).sort()).toEqual([...Array(3).fill('criteria'), 'bystander', ...Array(9).fill('judge-fixed')].sort());
   });
 
   it('dynamic mode derives criteria inside each judge call', async () => {

@@ -38,7 +38,7 @@ describe('tiny random-weight model through the real pipeline', () => {
     item.candidates[0].text = 'That sounds hard.';
     const run = await runEvaluation({
       engine: chat, store, items: [item],
-      settings: { mode, k: 1, retries: 1, memoryBudget: 40, criteriaMemoryBudget: 40, answerTokens: { criteria: 24, judge: 24, dynamic: 24, bystander: 24 } },
+      settings: { mode, k: 1, retries: 1, memoryBudget: 40, criteriaMemoryBudget: 40, answerTokens: { criteria: 24, judge: 24, dynamic: 24, combined: 24, bystander: 24 } },
     });
     const result = run.results[0];
     // The model was really asked: criteria (fixed) or judge calls (dynamic), and the bystander.

@@ -39,7 +39,7 @@ describe('cases service', () => {
   });
 
   const set: CriteriaSet = {
-    id: 'crit_1', caseId: 'case_1', dimension: 'expression', model: 'm', edited: false, renormalized: false, createdAt: 1,
+    id: 'crit_1', caseId: 'case_1', dimension: 'expression', source: 'derived', model: 'm', edited: false, renormalized: false, createdAt: 1,
     items: [{ name: 'Tone', weight: 100, description: 'warm' }],
   };
 
@@ -52,7 +52,7 @@ describe('cases service', () => {
     ]);
     const saved = await db.criteria.get('crit_1');
     expect(saved?.items).toEqual([{ name: 'Tone', weight: 75, description: 'warm' }, { name: 'Detail', weight: 25, description: 'specific' }]);
-    expect(saved).toMatchObject({ edited: true, renormalized: true, dimension: 'expression', model: 'm' });
+    expect(saved).toMatchObject({ edited: true, renormalized: true, dimension: 'expression', source: 'derived', model: 'm' });
     expect(saved!.createdAt).toBeGreaterThan(1);
 
     await saveEditedCriteria(set, [{ name: 'Tone', weight: 60, description: 'warm' }, { name: 'Detail', weight: 40, description: 'd' }]);

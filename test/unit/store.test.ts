@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AttuneDB, StoreValidationError, TABLE_NAMES } from '../../src/store/db.ts';
 import { emptyBundle, type ImportBundle } from '../../src/domain/bundle.ts';
 import type { Candidate, Case, CriteriaSet, Judgment, Message, Run } from '../../src/domain/records.ts';
+import { runHeader } from '../../src/method/run-header.ts';
+import { PROTOCOLS } from '../../src/method/protocols.ts';
 
 // dexie-export-import expects browser globals that Node lacks: `self` when it loads, and
 // FileReader.readAsArrayBuffer when it finalizes an export.
@@ -51,9 +53,9 @@ function personBundle(p: string, n = 3, file = `${p}.json`): ImportBundle {
   return b;
 }
 
-const criteria = (p: string): CriteriaSet => ({ id: `crit_${p}`, caseId: `case_${p}`, dimension: 'resonation', items: [{ name: 'warmth', weight: 100, description: 'is warm' }], renormalized: false, edited: false, model: 'm', createdAt: T });
+const criteria = (p: string): CriteriaSet => ({ id: `crit_${p}`, caseId: `case_${p}`, dimension: 'resonation', source: 'derived', items: [{ name: 'warmth', weight: 100, description: 'is warm' }], renormalized: false, edited: false, model: 'm', createdAt: T });
 const judgment = (p: string): Judgment => ({ id: `judg_${p}`, runId: 'run_1', caseId: `case_${p}`, candidateId: `cand_${p}`, kind: 'resonation', mode: 'fixed', trial: 0, model: 'm', seed: 1, status: 'ok', score: 4, raw: '{}', attempts: 1, flags: [], usage: { promptTokens: 1, completionTokens: 1 }, createdAt: T });
-const run = (caseIds: string[]): Run => ({ id: 'run_1', name: 'batch', status: 'done', settings: { mode: 'fixed', k: 1, lambda: 0.5, engine: 'e', model: 'm', seed: 1, retries: 0 }, caseIds, done: 2, total: 2, failures: 0, createdAt: T, updatedAt: T });
+const run = (caseIds: string[]): Run => ({ id: 'run_1', name: 'batch', status: 'done', header: runHeader({ settings: PROTOCOLS.default.settings, engine: { kind: 'openai', model: 'm', contextWindow: 4096, constrainedJson: false, logprobs: false }, data: [], startedAt: new Date(T) }), caseIds, done: 2, total: 2, failures: 0, createdAt: T, updatedAt: T });
 
 async function snapshot(store: AttuneDB) {
   const out: Record<string, unknown[]> = {};

@@ -3,7 +3,8 @@
 // store: its progress and Cancel stay visible after leaving the screen and coming back.
 import { db } from '../../store/db.ts';
 import type { Candidate, Case, CriteriaSet, Judgment, Person } from '../../domain/records.ts';
-import type { EvaluationSettings } from '../../method/pipeline.ts';
+import type { EvaluationSettings } from '../../domain/settings.ts';
+import { runHeader } from '../../method/run-header.ts';
 import { buildResults, selectJudgments } from '../../export/results.ts';
 import { caseChart } from '../../export/formats.ts';
 import { engineStatus } from '../evaluation.ts';
@@ -15,7 +16,7 @@ interface Sources {
   current: () => Case | undefined;
   candidates: () => Candidate[];
   criteria: () => CriteriaSet[];
-  settings: () => Pick<EvaluationSettings, 'mode' | 'k' | 'lambda'>;
+  settings: () => EvaluationSettings;
 }
 
 export class CaseResults {
@@ -26,10 +27,14 @@ export class CaseResults {
     const person = this.from.person();
     const current = this.from.current();
     if (!person || !current) return null;
-    const { mode, k, lambda } = this.from.settings();
+    const settings = this.from.settings();
+    const engine = engineStatus().info;
     return buildResults({
       title: `${person.name}: ${current.query.slice(0, 60)}`, people: [person], cases: [current], candidates: this.from.candidates(),
-      judgments: selectJudgments(this.judgments.value, { model: this.model, mode, k }), criteria: this.from.criteria(), lambda,
+      judgments: selectJudgments(this.judgments.value, { model: this.model, mode: settings.mode, k: settings.k }), criteria: this.from.criteria(),
+      // Exports say how the shown results were judged: the chosen settings and the loaded model.
+      header: engine && engine.model === this.model ? runHeader({ settings, engine, data: [{ file: `case ${current.id}`, sha256: current.id }], startedAt: new Date() }) : undefined,
+      lambda: settings.lambda,
     });
   });
   readonly chart = $derived(this.report && this.report.results.some((r) => r.judgments.length)
@@ -50,11 +55,11 @@ export class CaseResults {
   }
 
   /** Judges the shown case's candidates (or only some, e.g. to retry their failures). */
-  run(settings: Partial<EvaluationSettings>, candidateIds?: string[]): string | null {
+  run(settings: EvaluationSettings, candidateIds?: string[], retryFailed = false): string | null {
     const c = this.from.current();
     if (!c || this.running) return null;
     if (!engineStatus().ready) return 'No model is loaded yet. Pick one on the Models screen (it suggests one that suits this machine), then run again.';
-    void jobs.start({ kind: 'evaluate', caseIds: [c.id], candidateIds, settings }, {
+    void jobs.start({ kind: 'evaluate', caseIds: [c.id], candidateIds, settings, retryFailed }, {
       label: `Evaluating “${c.query.slice(0, 40)}${c.query.length > 40 ? '…' : ''}”`,
       scope: c.id,
       where: { screen: 'evaluate', param: c.personId, query: { case: c.id } },
