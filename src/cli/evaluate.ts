@@ -311,9 +311,7 @@ export function formatSummary(s: DatasetSummary, agreement?: LabelAgreement): st
     `Mean reward:                                   ${counted(s.meanReward)}`,
     `Failures: ${s.failedJudgments} failed judgments in ${s.candidatesWithFailures} candidates (excluded from the means above, never replaced)`,
   ];
-  if (s.flaggedReplies) {
-    lines.push(`Replies addressing the evaluator: ${s.flaggedReplies}${s.excludedFlagged ? ` (${s.excludedFlagged} left out of the figures above)` : ''}`);
-  }
+  lines.push(`Replies flagged as prompt injection (they address the judge): ${s.flaggedReplies}${s.excludedFlagged ? ` (${s.excludedFlagged} left out of the figures above)` : ''}`);
   if (agreement) {
     lines.push(`Agreement with human labels (${agreement.n} labelled candidates): pairwise accuracy ${fmt(agreement.accuracy)} over ${agreement.pairs} pairs, Spearman ${fmt(agreement.spearman)}`);
   }
@@ -415,11 +413,13 @@ export async function run(argv: string[]): Promise<number> {
       err(`New run: writing to ${out}`);
     }
     let done: ResultLine[];
+    // The header goes in with the first result, so a run that judged nothing leaves no file behind.
+    let headerWritten: boolean;
     try {
       const previous = readDone(out, header, err);
       done = previous.lines;
+      headerWritten = previous.startedAt !== null;
       if (previous.startedAt) header.startedAt = previous.startedAt;
-      else appendFileSync(out, `${JSON.stringify(header)}\n`);
     } catch (e) {
       if (!(e instanceof OtherRunError)) throw e;
       err(`attune evaluate: ${e.message}`);
@@ -463,7 +463,8 @@ export async function run(argv: string[]): Promise<number> {
       },
       onResult: (r) => {
         const line = toLine(r, casesById.get(r.caseId)!, header);
-        appendFileSync(out, `${JSON.stringify(line)}\n`);
+        appendFileSync(out, `${headerWritten ? '' : `${JSON.stringify(header)}\n`}${JSON.stringify(line)}\n`);
+        headerWritten = true;
         lines.push(line);
         cachedJudgments += r.cachedJudgments;
       },

@@ -217,7 +217,8 @@ describe('attune evaluate --engine transformers', { timeout: 180_000 }, () => {
       '--model-dir', TINY_MODEL_DIR, '--k', '1', '--retries', '0', '--out', out, '--quiet'];
     const first = await cli(args);
     expect(first.code).toBe(0);
-    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const { header, lines } = results(out);
+    expect(header.engine).toMatchObject({ kind: 'transformers', model: 'tiny-llama' });
     expect(lines).toHaveLength(2);
     for (const line of lines) {
       expect(line.model).toBe('tiny-llama');
