@@ -32,11 +32,13 @@ test('exports download and parse back; the HTML report works from disk with the 
   expect(parsed.data.map((r) => Number(r.reward).toFixed(2)).sort()).toEqual([...shownRewards].sort());
 
   const jsonl = await download(page, 'Export JSONL');
-  const lines = readFileSync(jsonl.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  // The run header first (how these were judged), then one line per candidate, as the CLI writes.
+  const [header, ...lines] = readFileSync(jsonl.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(header).toMatchObject({ type: 'attune-run', protocol: 'default', engine: { model: 'scripted-judge' } });
   expect(lines).toHaveLength(3);
   for (const l of lines) {
     expect(Object.keys(l.scores).sort()).toEqual(['expression', 'reception', 'resonation']);
-    expect(l.scores.resonation.trials).toHaveLength(1);
+    expect(l.scores.resonation.trials).toHaveLength(header.settings.k);
     expect(l.bystander.status).toBe('ok');
     expect(l.criteria.expression.items.length).toBeGreaterThanOrEqual(4);
   }
