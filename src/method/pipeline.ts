@@ -160,12 +160,19 @@ function answerFields(ctx: RunContext, messages: ChatMessage[], o: { temperature
   };
 }
 
-/** The data set's criteria for a dimension, quoted verbatim (as eval.py does). */
+/**
+ * The data set's criteria for a dimension, quoted verbatim (as eval.py does). Stored, so that the
+ * screens show which criteria judged and a person may edit them (an edited set is used instead).
+ */
 async function datasetCriteria(ctx: RunContext, c: Case, dimension: Dimension, text: string): Promise<CriteriaSet> {
-  return {
-    id: await datasetCriteriaKey({ caseId: c.id, dimension, text }),
-    caseId: c.id, dimension, source: 'dataset', text, items: parseCriteriaLines(text), renormalized: false, edited: false, model: 'dataset', createdAt: ctx.now(),
+  const id = await datasetCriteriaKey({ caseId: c.id, dimension, text });
+  const stored = await ctx.store.getCriteria(id);
+  if (stored) return stored;
+  const set: CriteriaSet = {
+    id, caseId: c.id, dimension, source: 'dataset', text, items: parseCriteriaLines(text), renormalized: false, edited: false, model: 'dataset', createdAt: ctx.now(),
   };
+  await ctx.store.putCriteria(set);
+  return set;
 }
 
 /** Criteria for (case, dimension): the data set's when the protocol takes them and the case has them, else derived once and cached. */

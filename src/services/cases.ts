@@ -34,5 +34,7 @@ export async function saveEditedCriteria(set: CriteriaSet, draft: Criterion[]): 
   const sum = draft.reduce((s, c) => s + (Number(c.weight) || 0), 0);
   if (sum <= 0) throw new Error(`The weights of the ${set.dimension} criteria sum to ${sum}: give at least one a positive weight.`);
   const items = draft.filter((c) => c.name.trim()).map((c) => ({ ...c, weight: Math.round((Number(c.weight) / sum) * 1000) / 10 }));
-  await db.criteria.put({ ...set, items, edited: true, renormalized: Math.abs(sum - 100) > 0.01, createdAt: Date.now() });
+  // An edited data-set set is judged by its items from now on, no longer by the data set's text.
+  const { text: _verbatim, ...rest } = set;
+  await db.criteria.put({ ...rest, items, edited: true, renormalized: Math.abs(sum - 100) > 0.01, createdAt: Date.now() });
 }

@@ -6,9 +6,9 @@ import { live } from '../live.svelte.ts';
 
 export class CriteriaEditor {
   readonly sets = live(() => this.caseId(), (id) => (id ? db.listCriteria(id) : Promise.resolve([] as CriteriaSet[])), [] as CriteriaSet[]);
-  /** The newest set per dimension made by the model the results are shown for. */
+  /** The newest set per dimension: the data set's own, or one made by the model the results are shown for. */
   readonly byDimension = $derived(Object.fromEntries(DIMENSIONS.map((d) => [d,
-    this.sets.value.filter((c) => c.dimension === d && c.model === this.model()).sort((a, b) => b.createdAt - a.createdAt)[0]])) as Record<Dimension, CriteriaSet | undefined>);
+    this.sets.value.filter((c) => c.dimension === d && (c.model === this.model() || c.source === 'dataset')).sort((a, b) => b.createdAt - a.createdAt)[0]])) as Record<Dimension, CriteriaSet | undefined>);
   editing = $state<Dimension | null>(null);
   draft = $state<Criterion[]>([]);
   readonly draftSum = $derived(this.draft.reduce((s, c) => s + (Number(c.weight) || 0), 0));
