@@ -1,13 +1,17 @@
 // Text helpers shared by every step: cleaning model answers, finding JSON in them, delimiting
 // untrusted text inside prompts, and a small relevance score for choosing memories. Pure functions, no I/O.
 
-/** Removes a leading <think>…</think> block (reasoning models), and an unclosed one entirely. */
+/**
+ * The answer without its reasoning, as eval.py cuts a response: when a `<think>` occurs anywhere,
+ * the text after the last `</think>`. Unlike eval.py, an unclosed `<think>` gives "" (the reasoning
+ * was cut off and no answer came) and the tags are matched in any case.
+ */
 export function stripThink(text: string): string {
-  const trimmed = text.replace(/^\s+/, '');
-  if (!/^<think>/i.test(trimmed)) return text.trim();
-  const end = trimmed.search(/<\/think>/i);
-  if (end < 0) return '';
-  return trimmed.slice(end + '</think>'.length).trim();
+  if (!/<think>/i.test(text)) return text.trim();
+  const closings = [...text.matchAll(/<\/think>/gi)];
+  const last = closings.at(-1);
+  if (!last) return '';
+  return text.slice(last.index! + last[0].length).trim();
 }
 
 /**

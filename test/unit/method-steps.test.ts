@@ -18,10 +18,10 @@ import { estimateTokens } from '../../src/llm/tokens.ts';
 const all = (messages: { content: string }[]) => messages.map((m) => m.content).join('\n');
 
 describe('text helpers', () => {
-  it('strips a leading think block only', () => {
+  it('keeps the text after the last </think>, as eval.py does (reference-parsing.test.ts has the whole table)', () => {
     expect(stripThink('<think>hmm, 5?</think>\n\nHello there')).toBe('Hello there');
     expect(stripThink('  <think>never closed')).toBe('');
-    expect(stripThink('Hi <think>x</think> there')).toBe('Hi <think>x</think> there');
+    expect(stripThink('Hi <think>x</think> there')).toBe('there');
   });
   it('finds JSON bare, fenced and embedded', () => {
     expect(extractJson('{"a":1}')).toEqual({ a: 1 });
