@@ -35,17 +35,21 @@ function chromiumPids(root: number): number[] {
 }
 
 /** Summed PSS and RSS of the given processes. */
-function memoryOf(pids: number[]): { pss: number; rss: number; processes: number } {
+function memoryOf(pids: number[]): { pss: number; rss: number; processes: number; pssByKind: Record<string, number> } {
   let pss = 0, rss = 0, processes = 0;
+  const pssByKind: Record<string, number> = {};
   for (const pid of pids) {
     try {
       const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-      pss += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) * 1024;
+      const own = Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) * 1024;
+      const kind = /--type=([\w-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
+      pssByKind[kind] = (pssByKind[kind] ?? 0) + own;
+      pss += own;
       rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) * 1024;
       processes++;
     } catch { /* ended */ }
   }
-  return { pss, rss, processes };
+  return { pss, rss, processes, pssByKind };
 }
 
 /**
@@ -77,12 +81,16 @@ function cpuBetween(from: ReturnType<typeof cpuSecondsOf>, to: ReturnType<typeof
 /** Samples every 100 ms (the process list every second), so the sampler barely competes for CPU. */
 function sampler() {
   let pids = chromiumPids(process.pid);
-  let peak = { pss: 0, rss: 0, processes: 0 };
+  let peak = { pss: 0, rss: 0, processes: 0, pssByKind: {} as Record<string, number> };
   let ticks = 0;
   const sample = () => {
     if (++ticks % 10 === 0) pids = chromiumPids(process.pid);
     const m = memoryOf(pids);
-    peak = { pss: Math.max(m.pss, peak.pss), rss: Math.max(m.rss, peak.rss), processes: Math.max(m.processes, peak.processes) };
+    peak = {
+      pss: Math.max(m.pss, peak.pss), rss: Math.max(m.rss, peak.rss), processes: Math.max(m.processes, peak.processes),
+      // Where the memory was at the peak sample.
+      pssByKind: m.pss >= peak.pss ? m.pssByKind : peak.pssByKind,
+    };
     return m;
   };
   const timer = setInterval(sample, 100);
@@ -179,6 +187,8 @@ export async function measureInBrowser(file: string, jsonBytes: number, options:
       peakPssOverFileSize: round(peak.pss / MB / mb),
       peakPssAboveBaselineOverFileSize: round((peak.pss - baseline.pss) / MB / mb),
       parsePeakPssMb: round(parsePeak.pss / MB),
+      peakPssMbByKind: Object.fromEntries(Object.entries(peak.pssByKind).map(([k, v]) => [k, round(v / MB)])),
+      baselinePssMbByKind: Object.fromEntries(Object.entries(baseline.pssByKind).map(([k, v]) => [k, round(v / MB)])),
       peakRssSumMb: round(peak.rss / MB),
       processes: peak.processes,
       added: addedText?.trim(),

@@ -8,6 +8,7 @@
 //    worker), then "Import" writes it to real IndexedDB; memory is the Chromium processes' summed
 //    PSS (and RSS), sampled from /proc.
 // Options: --mb N (size, default 100), --zip (measure the export as a downloaded .zip),
+// --csv ROWS (measure a CSV of that many cases instead of a ChatGPT export),
 // --keep (leave the file), --no-store (parse only, node mode), --mode node|browser|both (default
 // both), --dist DIR (an existing production build; default: build into a temp dir),
 // --port N (default $E2E_PORT or 4191).
@@ -25,9 +26,10 @@ if (args[0] === '--measure') {
   await measure(args[1], Number(args[2]), !args.includes('--no-store'));
 } else {
   const targetMb = Number(option('--mb') ?? 100);
+  const csvRows = option('--csv') === undefined ? null : Number(option('--csv'));
   const dir = mkdtempSync(join(tmpdir(), 'attune-bench-'));
-  const file = join(dir, 'conversations.json');
-  const generated = generate(file, targetMb * 1024 * 1024);
+  const file = join(dir, csvRows === null ? 'conversations.json' : 'cases.csv');
+  const generated = csvRows === null ? generate(file, targetMb * 1024 * 1024) : generateCsv(file, csvRows);
   let measured = file;
   const jsonBytes = statSync(file).size;
   if (args.includes('--zip')) {
@@ -121,6 +123,21 @@ function generate(file: string, targetBytes: number) {
   write('\n]\n');
   closeSync(fd);
   return { jsonMb: Math.round(written / 1024 ** 2 * 100) / 100, conversations, nodes, abandonedBranches: branches };
+}
+
+/** A CSV of cases with `rows` distinct queries (each row: a case and a candidate). */
+function generateCsv(file: string, rows: number) {
+  const fd = openSync(file, 'w');
+  let written = writeSync(fd, 'query,response,label\n');
+  for (let i = 0; i < rows; i += 10_000) {
+    const lines: string[] = [];
+    for (let j = i; j < Math.min(rows, i + 10_000); j++) {
+      lines.push(`"I feel left out at work, week ${j}",That sounds lonely; what happened this week?,${j % 2}\n`);
+    }
+    written += writeSync(fd, lines.join(''));
+  }
+  closeSync(fd);
+  return { csvMb: Math.round(written / 1024 ** 2 * 100) / 100, rows };
 }
 
 /** Sizes and ratios refer to the export's conversations.json, also when a .zip is measured. */

@@ -1,8 +1,8 @@
 // Reads and parses chosen files or pasted text off the main thread, twice: once for the preview
 // (records are counted as they stream past and dropped), then on "apply" again, writing each
 // chunk as it comes with the store's ImportWriter under a Web Lock that says the import is alive.
-// Only the File handles (or the pasted text) are kept between the two, so memory does not grow
-// with the file. Protocol: ImportRequest / ImportReply in src/import/client.ts.
+// Between the two only the files' bytes are kept, never their records, so memory does not grow
+// with the number of records. Protocol: ImportRequest / ImportReply in src/import/client.ts.
 import { parseFiles, type InputFile, type ParseOptions, type ParseResult } from '../src/import/index.ts';
 import { summarize } from '../src/import/preview.ts';
 import type { ImportProgress, ImportReply, ImportRequest } from '../src/import/client.ts';
@@ -11,10 +11,9 @@ import { countBundle } from '../src/domain/bundle.ts';
 
 type Source = { kind: 'files'; files: File[] } | { kind: 'text'; text: string; name: string };
 
-let source: Source | null = null;
+/** The bytes read for the preview, kept for the import: reading them again held two copies until a GC. */
+let readBytes: InputFile[] | null = null;
 let maxBytes: number | undefined;
-/** Files that gave an issue in the preview: they are left out of the import. */
-let leftOut = new Set<string>();
 let totalRecords = 0;
 
 const PROGRESS_EVERY_MS = 150;
@@ -33,21 +32,23 @@ function post(reply: ImportReply): void {
 
 async function read(from: Source): Promise<InputFile[]> {
   if (from.kind === 'text') return [{ name: from.name, bytes: new TextEncoder().encode(from.text) }];
-  const kept = from.files.filter((f) => !leftOut.has(f.name));
-  return Promise.all(kept.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+  return Promise.all(from.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
 }
 
-async function parse(options: ParseOptions): Promise<ParseResult> {
+async function parse(files: InputFile[], options: ParseOptions): Promise<ParseResult> {
   // A criteria file may attach to sessions imported earlier: let the parser look them up.
-  return parseFiles(await read(source!), { maxBytes, storedCases: (ids) => db.casesOfSessions(ids), ...options });
+  return parseFiles(files, { maxBytes, storedCases: (ids) => db.casesOfSessions(ids), ...options });
 }
 
-async function preview(): Promise<ImportReply> {
-  const { bundles, issues } = await parse({
+async function preview(source: Source): Promise<ImportReply> {
+  const files = await read(source);
+  const { bundles, issues } = await parse(files, {
     sink: async () => {}, // counted by the bundles' `flushed`, then dropped
     onProgress: (p) => progress({ phase: 'reading', ...p }, p.done === p.total),
   });
-  leftOut = new Set(issues.map((i) => i.file));
+  // Files with an issue are left out of the import.
+  const leftOut = new Set(issues.map((i) => i.file));
+  readBytes = files.filter((f) => !leftOut.has(f.name));
   // Records to write; `criteria` counts updates of cases, not records.
   totalRecords = bundles.reduce((n, b) => {
     const { criteria: _updates, ...records } = countBundle(b);
@@ -61,7 +62,9 @@ async function apply(importId: string): Promise<ImportAdded> {
   const report = () => progress({ phase: 'writing', done: writer.written, total: totalRecords, unit: 'records' });
   const timer = setInterval(report, PROGRESS_EVERY_MS);
   try {
-    const { bundles, issues } = await parse({ sink: (chunk) => writer.write(chunk) });
+    const files = readBytes!;
+    readBytes = null;
+    const { bundles, issues } = await parse(files, { sink: (chunk) => writer.write(chunk) });
     // Parsed the same way as for the preview, so this is not expected; refuse rather than write part.
     if (issues.length > 0) throw new Error(`${issues[0].file} (${issues[0].where}): ${issues[0].message}`);
     for (const bundle of bundles) await writer.write(bundle);
@@ -86,16 +89,13 @@ async function handle(request: ImportRequest): Promise<ImportReply> {
   switch (request.kind) {
     case 'parseFiles':
     case 'parseText':
-      source = request.kind === 'parseFiles'
-        ? { kind: 'files', files: request.files }
-        : { kind: 'text', text: request.text, name: request.name };
       maxBytes = request.options?.maxBytes;
-      return preview();
+      return preview(request.kind === 'parseFiles'
+        ? { kind: 'files', files: request.files }
+        : { kind: 'text', text: request.text, name: request.name });
     case 'apply': {
-      if (!source) throw new Error('nothing was parsed to apply');
-      const added = await whileLocked(request.importId, () => apply(request.importId));
-      source = null;
-      return { kind: 'added', added };
+      if (!readBytes) throw new Error('nothing was parsed to apply');
+      return { kind: 'added', added: await whileLocked(request.importId, () => apply(request.importId)) };
     }
   }
 }

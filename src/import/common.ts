@@ -100,8 +100,8 @@ export function fileStem(name: string): string {
 export interface Turn { role: Role; text: string; time: number | null }
 
 /** A chunk handed to a RecordSink: bounded so that one store transaction stays small. */
-const CHUNK_RECORDS = 5000;
-const CHUNK_CHARS = 4_000_000;
+const CHUNK_RECORDS = 1000;
+const CHUNK_CHARS = 1_000_000;
 
 /**
  * Accumulates one file's records. Ids are content hashes (never the import time; see ids.ts), and records

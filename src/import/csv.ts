@@ -15,11 +15,12 @@ import type { Person, QueryCategory } from '../domain/records.ts';
 const KNOWN = ['query', 'response', 'scenario', 'label', 'category', 'person'] as const;
 const SLICE_BYTES = 4 * 1024 * 1024;
 /**
- * Most data rows one CSV may have. Each row is a case and a candidate, two records, and the
- * browser's database spends tens of microseconds per record whatever its size (measured in
- * Chromium: see scripts/bench-import.ts), so this many rows import in well under a minute.
+ * Most data rows one CSV may have. Each row is a case and a candidate, two records, and
+ * Chromium's IndexedDB spends about 90 µs of CPU per such record whatever its size: 200,000
+ * rows took 64 CPU seconds, 36 of them in IndexedDB (`npm run bench:import -- --mode browser
+ * --csv 200000`), so half of that is what fits in under a minute on a 2-core machine.
  */
-export const MAX_CSV_ROWS = 200_000;
+export const MAX_CSV_ROWS = 100_000;
 const QUOTE = 0x22;
 const NEWLINE = 0x0a;
 

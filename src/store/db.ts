@@ -357,7 +357,7 @@ export class AttuneDB extends Dexie {
   }
 }
 
-const CHUNK_RECORDS = 5000;
+const CHUNK_RECORDS = 1000;
 type Chunk = Partial<Record<ImportTable, { id: string }[]>>;
 
 /**

@@ -141,7 +141,7 @@ test('a CSV of 1,000,000 rows is refused up front with the limit and the reason,
   const started = Date.now();
   const preview = await chooseAndPreview(page, path);
   await expect(preview.getByRole('alert')).toContainText('million.csv');
-  await expect(preview.getByRole('alert')).toContainText('has 1,000,000 rows; the limit is 200,000 rows per CSV file, because every row becomes two records');
+  await expect(preview.getByRole('alert')).toContainText('has 1,000,000 rows; the limit is 100,000 rows per CSV file, because every row becomes two records');
   expect(Date.now() - started).toBeLessThan(60_000);
   await expect(preview.getByRole('button', { name: 'Import' })).toBeDisabled();
   expect(await storeCounts(page)).toEqual(before);
@@ -151,8 +151,8 @@ test('a CSV under the limit shows its progress and can be cancelled mid-write, l
   await openLibrary(page);
   const before = await storeCounts(page);
   await recordStatus(page);
-  const preview = await chooseAndPreview(page, { name: 'cases.csv', buffer: casesCsv(150_000) });
-  await expect(preview.getByRole('row', { name: /cases\.csv/ }).getByRole('cell')).toHaveText(['csv', '1', '0', '0', '0', '150000', '150000', '0']);
+  const preview = await chooseAndPreview(page, { name: 'cases.csv', buffer: casesCsv(60_000) });
+  await expect(preview.getByRole('row', { name: /cases\.csv/ }).getByRole('cell')).toHaveText(['csv', '1', '0', '0', '0', '60000', '60000', '0']);
   await preview.getByRole('button', { name: 'Import' }).click();
   await expect(page.getByRole('status').filter({ hasText: /Writing: [1-9]/ })).toBeVisible({ timeout: 120_000 });
   await expect.poll(async () => (await storeCounts(page)).cases - before.cases, { timeout: 60_000, intervals: [50] }).toBeGreaterThan(0);
@@ -161,5 +161,5 @@ test('a CSV under the limit shows its progress and can be cancelled mid-write, l
   expect(await storeCounts(page)).toEqual(before);
   const seen = await statusSeen(page);
   expect(seen.some((s) => /^Reading cases\.csv: [\d.]+ MiB of [\d.]+ MiB$/.test(s)), seen.join(' | ')).toBe(true);
-  expect(seen.some((s) => /^Writing: [\d,]+ of 300,001 records$/.test(s)), seen.join(' | ')).toBe(true);
+  expect(seen.some((s) => /^Writing: [\d,]+ of 120,001 records$/.test(s)), seen.join(' | ')).toBe(true);
 });

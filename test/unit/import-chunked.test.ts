@@ -115,7 +115,7 @@ describe('CSV in slices', () => {
     const { issues, bundles } = await parseFiles([{ name: 'huge.csv', bytes }], { sink: async () => { sunk++; } });
     expect(bundles).toEqual([]);
     expect(sunk).toBe(0);
-    expect(issues[0].message).toMatch(/has 200,001 rows; the limit is 200,000 rows per CSV file, because .*split it/);
+    expect(issues[0].message).toMatch(/has 100,001 rows; the limit is 100,000 rows per CSV file, because .*split it/);
   });
 
   it('counts rows with quoted line breaks and blank lines correctly', () => {
