@@ -7,6 +7,7 @@ import { escapeHtml } from '../lib/escape.ts';
 import { groupedBarsSvg, type ChartData } from './chart.ts';
 import { LEGEND_ORDER, METHOD_SECTION, SCORE_TERMS, termTooltip, type ScoreTerm } from './legend.ts';
 import type { CandidateResult, ResultsReport } from './results.ts';
+import { runHeaderRows } from './run-header.ts';
 import { resultLine, type ResultLine } from '../method/result-line.ts';
 import { injectionNotice } from '../method/injection.ts';
 
@@ -112,20 +113,8 @@ function legendHtml(lambda: number): string {
 /** How the results were produced, for the top of the report: model, protocol and every setting. */
 function runHeaderHtml(report: ResultsReport): string {
   const e = escapeHtml;
-  const h = report.header;
-  if (!h) return `<p>Judged with λ = ${report.lambda}; the run's settings were not recorded with these results.</p>`;
-  const s = h.settings;
-  const rows: [string, string][] = [
-    ['Model', `${h.engine.model} (${h.engine.kind}, context window ${h.engine.contextWindow} tokens)`],
-    ['Protocol', h.protocol],
-    ['Judging', `${s.mode} mode, ${s.judgeLayout}, k = ${s.k}, temperature ${s.temperature}, seed ${s.seed}, ${s.retries} retries`],
-    ['Criteria', s.criteriaSource === 'dataset' ? `the data set's, else ${s.missingCriteria === 'derive' ? 'derived once per case' : 'the run stops'}` : 'derived by the judge model'],
-    ['Reward', s.bystander ? `empathy + λ·(bystander − 1), λ = ${s.lambda}` : 'empathy (no bystander)'],
-    ['Answers', `${s.answerFormat}, read the ${s.scoring === 'reference' ? 'reference\'s' : 'Attune'} way${s.decodeCap ? `; at most ${s.decodeCap} decoded tokens per candidate` : ''}`],
-    ['Replies addressing the evaluator', s.injectionPolicy === 'score-1' ? 'scored 1 on every dimension' : s.injectionPolicy === 'exclude' ? 'left out of the summary' : 'flagged only'],
-    ['Attune', `${h.attuneVersion}, prompt version ${h.promptVersion}${h.judgeTemplate ? `, judge template ${h.judgeTemplate.name} (sha256 ${h.judgeTemplate.sha256.slice(0, 12)}…)` : ''}; started ${h.startedAt}`],
-  ];
-  return `<table class="run-header"><caption>How these results were produced</caption><tbody>${rows.map(([k, v]) => `<tr><th scope="row">${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</tbody></table>`;
+  if (!report.header) return `<p>Judged with λ = ${report.lambda}; the run's settings were not recorded with these results.</p>`;
+  return `<table class="run-header"><caption>How these results were produced</caption><tbody>${runHeaderRows(report.header).map(([k, v]) => `<tr><th scope="row">${e(k)}</th><td>${e(v)}</td></tr>`).join('')}</tbody></table>`;
 }
 
 /** A self-contained HTML page: inline CSS and SVG, no script, no external request; all text escaped. */
