@@ -19,7 +19,8 @@ import {
 } from './personaemp.ts';
 import { TURN_MARKER, parsePlainText } from './plaintext.ts';
 import { parseShareGpt } from './sharegpt.ts';
-import { checkSize, decodeUtf8, formatBytes, isZip, normalizeEncoding } from './text.ts';
+import { checkSize, decodeUtf8, isZip, normalizeEncoding } from './text.ts';
+import { formatBytes } from '../lib/bytes.ts';
 
 export type { ImportBundle, RecordSink } from '../domain/bundle.ts';
 export type { ImportIssue } from './issues.ts';

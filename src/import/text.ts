@@ -1,6 +1,7 @@
 // Turning a file's bytes into text safely: size limit, binary detection, BOMs, UTF-16 and
 // strict UTF-8 with the byte offset of the first bad sequence. Nothing is guessed silently.
 import { fail } from './common.ts';
+import { formatBytes } from '../lib/bytes.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -14,13 +15,6 @@ export function checkSize(file: string, size: number, maxBytes: number): void {
   if (size > maxBytes) {
     fail(file, `byte ${maxBytes}`, `file is ${formatBytes(size)}; the import size limit is ${formatBytes(maxBytes)}`);
   }
-}
-
-export function formatBytes(n: number): string {
-  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} bytes`;
 }
 
 /**

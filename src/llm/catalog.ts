@@ -4,6 +4,9 @@
 
 import type { Capabilities, Quantization } from './capabilities';
 
+/** WebLLM's context window when a model record does not set one. */
+export const WEBLLM_DEFAULT_CONTEXT_WINDOW = 4096;
+
 export interface CatalogModel {
   family: string;
   label: string;

@@ -5,16 +5,10 @@
 import type { Engine } from './engine.ts';
 import type { JsonMode } from './openai.ts';
 import type { TransformersOptions } from './transformers.ts';
-import type { CacheBackend, WebLLMCustomModel } from './webllm.ts';
+import type { WebLLMEngineOptions } from './webllm.ts';
 
 export type EngineChoice =
-  | {
-    kind: 'webllm';
-    customModels?: WebLLMCustomModel[];
-    cacheBackend?: CacheBackend;
-    /** Total download size of a model, when known, so progress can report bytes of a total. */
-    expectedBytes?: (modelId: string) => number | undefined;
-  }
+  | (WebLLMEngineOptions & { kind: 'webllm' })
   | (TransformersOptions & {
     kind: 'transformers';
     /**

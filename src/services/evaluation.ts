@@ -6,6 +6,7 @@ import { serveEngine } from '../llm/port-engine.ts';
 import { decodeError } from '../method/errors.ts';
 import type { JobKind, JobProgress, JobRequest, JobResult, JobResults, WorkerReply, WorkerRequest } from './evaluation-protocol.ts';
 import { loadedEngine } from './engine-choice.svelte.ts';
+import { models } from './models.svelte.ts';
 
 export type { JobKind, JobProgress, JobResults } from './evaluation-protocol.ts';
 
@@ -112,7 +113,10 @@ export function startJob<I extends JobInput>(input: I, handlers: JobHandlers = {
   return { id, kind: input.kind, done, cancel: () => w.postMessage({ type: 'cancel', jobId: id } satisfies WorkerRequest) };
 }
 
-export function engineStatus(): { ready: boolean; model: string | null; kind: string | null; info: EngineInfo | null } {
+export function engineStatus(): { ready: boolean; model: string | null; kind: string | null; info: EngineInfo | null; unloading: string | null } {
   const engine = loadedEngine();
-  return { ready: engine !== null, model: engine?.info.model ?? null, kind: engine?.info.kind ?? null, info: engine?.info ?? null };
+  return {
+    ready: engine !== null, model: engine?.info.model ?? null, kind: engine?.info.kind ?? null, info: engine?.info ?? null,
+    unloading: models.current.status === 'unloading' ? models.current.model : null,
+  };
 }

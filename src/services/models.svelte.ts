@@ -7,10 +7,13 @@ import { assessCapabilities, probeCapabilities, type Capabilities } from '../llm
 import { catalogFor, findCatalogModel, suggestDefault, TRANSFORMERS_FALLBACK, type CatalogChoice, type Suggestion } from '../llm/catalog';
 import { EngineError, toEngineError } from '../llm/errors';
 import { createEngine, type EngineChoice } from '../llm/registry';
+import type { WebLLMLifecycle } from '../llm/webllm';
+import { webllmTestWorker } from './test-webllm-worker';
+import { MIB } from '../lib/bytes';
 import {
   parseCustomModels,
   requestPersistence,
-  secondsLeft,
+  PhaseClock,
   sideload,
   sideloadPlan,
   splitFolderUrl,
@@ -24,6 +27,8 @@ import {
 } from './models';
 
 const CUSTOM_KEY = 'attune.models.custom';
+/** The test prompt's answer limit. */
+export const TEST_TOKENS = 12;
 const OPENAI_KEY = 'attune.models.openai';
 
 /** What can be loaded: a catalog WebLLM model, the CPU fallback, or a custom model. */
@@ -31,6 +36,15 @@ export type ModelTarget =
   | { engine: 'webllm'; modelId: string }
   | { engine: 'transformers'; modelId: string; custom?: Extract<CustomModel, { engine: 'transformers' }> }
   | { engine: 'openai'; modelId: string };
+
+/** 'unloading' lasts until the engine has let go of the model (bounded by its timeout). */
+export type ModelStatus = 'idle' | 'loading' | 'ready' | 'unloading' | 'error';
+
+export interface EngineNotice {
+  /** 'busy' while the engine restarts (requests wait for it); 'info' once it is over. */
+  tone: 'busy' | 'info';
+  text: string;
+}
 
 export interface ShownError {
   code: string;
@@ -79,13 +93,15 @@ export class ModelManager {
   settingsProblems = $state<string[]>([]);
   cached = $state<Record<string, boolean>>({});
   storage = $state<StorageFigures>({});
-  current = $state<{ kind: EngineKind | null; model: string | null; status: 'idle' | 'loading' | 'ready' | 'error'; info: EngineInfo | null }>({
+  current = $state<{ kind: EngineKind | null; model: string | null; status: ModelStatus; info: EngineInfo | null }>({
     kind: null,
     model: null,
     status: 'idle',
     info: null,
   });
   download = $state<Download | null>(null);
+  /** What happened to the loaded engine behind the person's back (a restart after Cancel, a forced unload). */
+  notice = $state<EngineNotice | null>(null);
   error = $state<ShownError | null>(null);
   busy = $state<string | null>(null);
   openai = $state<OpenAISettings>({ enabled: false, baseUrl: 'http://127.0.0.1:8080/v1', apiKey: '', model: '' });
@@ -152,9 +168,11 @@ export class ModelManager {
           kind: 'webllm',
           customModels: this.webllmCustom(),
           cacheBackend: 'cache',
+          createWorker: webllmTestWorker(),
+          onLifecycle: (event) => this.onLifecycle(event),
           expectedBytes: (id) => {
             const mb = findCatalogModel(id)?.downloadMB;
-            return mb ? mb * 1024 * 1024 : undefined;
+            return mb ? mb * MIB : undefined;
           },
         },
         model: target.modelId,
@@ -173,6 +191,28 @@ export class ModelManager {
     return { choice: { kind: 'openai', baseUrl: this.openai.baseUrl, apiKey: this.openai.apiKey || undefined }, model: this.openai.model };
   }
 
+  /** Says on screen what the WebLLM engine did on its own: restarted after Cancel, unloaded by force. */
+  private onLifecycle(event: WebLLMLifecycle): void {
+    switch (event.state) {
+      case 'restarting':
+        this.notice = { tone: 'busy', text: `${event.model} did not stop when asked: restarting the engine and reloading the model from the cache…` };
+        break;
+      case 'restarted':
+        this.notice = { tone: 'info', text: `The engine was restarted and ${event.model} reloaded from the cache, because it did not stop when asked.` };
+        break;
+      case 'restart-failed':
+        this.chat = null;
+        this.engine = null;
+        this.notice = null;
+        this.current = { ...this.current, status: 'error', info: null };
+        this.error = shown(event.error);
+        break;
+      case 'unloaded':
+        if (event.forced) this.notice = { tone: 'info', text: `${event.model} did not finish unloading in time; its worker was stopped anyway.` };
+        break;
+    }
+  }
+
   /** Loads (downloading what is not cached) and makes the model current. */
   async load(target: ModelTarget): Promise<void> {
     this.cancel();
@@ -180,8 +220,9 @@ export class ModelManager {
     const controller = new AbortController();
     this.loadController = controller;
     this.error = null;
+    this.notice = null;
     this.current = { kind: target.engine, model: target.modelId, status: 'loading', info: null };
-    const started = performance.now();
+    const clock = new PhaseClock();
     this.download = { target: target.modelId, progress: 0, text: 'Starting…' };
     try {
       const { choice, model } = this.choiceFor(target);
@@ -191,7 +232,7 @@ export class ModelManager {
         signal: controller.signal,
         onProgress: (p) => {
           if (this.loadController !== controller) return;
-          this.download = { ...p, target: target.modelId, secondsLeft: secondsLeft(p.progress, performance.now() - started) };
+          this.download = { ...p, target: target.modelId, secondsLeft: clock.secondsLeft(p, performance.now()) };
         },
       });
       if (controller.signal.aborted) throw new EngineError('aborted');
@@ -215,11 +256,16 @@ export class ModelManager {
     this.loadController = null;
   }
 
+  /** Shows 'unloading' (on every screen, through the header) until the engine has let go. */
   async unload(): Promise<void> {
     const engine = this.engine;
     this.engine = null;
     this.chat = null;
-    await dispose(engine);
+    this.notice = null;
+    if (engine) {
+      this.current = { ...this.current, status: 'unloading', info: null };
+      await dispose(engine);
+    }
     this.current = { kind: null, model: null, status: 'idle', info: null };
   }
 
@@ -299,7 +345,10 @@ export class ModelManager {
     this.storage = await storageFigures();
   }
 
-  /** Streams a short reply from the loaded model; resolves with its tokens/s. */
+  /**
+   * Streams a short reply from the loaded model (TEST_TOKENS at most: on a slow adapter every
+   * token takes seconds); resolves with its tokens/s.
+   */
   async testModel(prompt: string, onToken: (delta: string) => void, signal?: AbortSignal): Promise<{ text: string; tokensPerSecond: number }> {
     const chat = this.chatEngine();
     if (!chat) throw new EngineError('no-model', 'no model loaded', { userMessage: 'Load a model first.' });
@@ -308,7 +357,7 @@ export class ModelManager {
     let pieces = 0;
     const result = await chat.chat({
       messages: [{ role: 'user', content: prompt }],
-      maxTokens: 48,
+      maxTokens: TEST_TOKENS,
       temperature: 0,
       seed: 1,
       signal,

@@ -165,23 +165,41 @@ export async function requestPersistence(): Promise<boolean> {
   return (await globalThis.navigator?.storage?.persist?.()) ?? false;
 }
 
-/** Seconds left at the average rate so far; undefined until there is a rate to go by. */
-export function secondsLeft(progress: number, elapsedMs: number): number | undefined {
-  if (progress <= 0.005 || progress >= 1 || elapsedMs < 500) return undefined;
-  return Math.round(((elapsedMs / progress) * (1 - progress)) / 1000);
+/**
+ * Seconds left at the average rate so far: `elapsedMs` since the progress stood at `from`.
+ * Undefined until there is a rate to go by.
+ */
+export function secondsLeft(progress: number, elapsedMs: number, from = 0): number | undefined {
+  const done = progress - from;
+  if (done <= 0.005 || progress >= 1 || elapsedMs < 500) return undefined;
+  return Math.round(((elapsedMs / done) * (1 - progress)) / 1000);
 }
 
-export function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined || !Number.isFinite(bytes)) return '—';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+/**
+ * The phase a WebLLM progress report belongs to: "Fetching param cache[3/20]: …" and "Loading GPU
+ * shader modules[2/40]: …" are two phases, each with its own progress from 0 to 1.
+ */
+export function loadPhase(text: string): string {
+  return text.replace(/[[:\d].*$/s, '').trim();
 }
+
+/** Time left in a load whose progress starts again in each phase (download, then shaders). */
+export class PhaseClock {
+  private phase: string | null = null;
+  private since = 0;
+  private from = 0;
+
+  secondsLeft(report: { progress: number; text: string }, nowMs: number): number | undefined {
+    const phase = loadPhase(report.text);
+    if (phase !== this.phase) {
+      this.phase = phase;
+      this.since = nowMs;
+      this.from = report.progress;
+    }
+    return secondsLeft(report.progress, nowMs - this.since, this.from);
+  }
+}
+
 
 export function formatDuration(seconds: number | undefined): string {
   if (seconds === undefined) return '—';
@@ -205,10 +223,48 @@ export function parseCustomModels(json: string | null): { models: CustomModel[];
   raw.forEach((m, i) => {
     const ok =
       m && typeof m.modelId === 'string' &&
-      ((m.engine === 'webllm' && typeof m.modelUrl === 'string' && typeof m.modelLibUrl === 'string') ||
+      ((m.engine === 'webllm' && typeof m.modelUrl === 'string' && typeof m.modelLibUrl === 'string' &&
+        (m.contextWindow === undefined || (Number.isInteger(m.contextWindow) && m.contextWindow > 0))) ||
         (m.engine === 'transformers' && typeof m.folderUrl === 'string'));
     if (ok) models.push(m as CustomModel);
-    else problems.push(`custom models[${i}]: expected {engine: "webllm", modelId, modelUrl, modelLibUrl} or {engine: "transformers", modelId, folderUrl}`);
+    else problems.push(`custom models[${i}]: expected {engine: "webllm", modelId, modelUrl, modelLibUrl, contextWindow?: whole number > 0} or {engine: "transformers", modelId, folderUrl}`);
   });
   return { models, problems };
+}
+
+/** The smallest context window worth running the method with (its prompts alone need a few hundred tokens). */
+export const MIN_CONTEXT_WINDOW = 512;
+
+/**
+ * The context window a WebLLM model's own configuration (mlc-chat-config.json) was built for:
+ * read from WebLLM's cache when the model is there, else from the model's host. Undefined when
+ * neither answers with a readable config.
+ */
+export async function webllmConfiguredContext(modelUrl: string, base: string): Promise<number | undefined> {
+  const url = `${webllmFileBase(modelUrl, base)}mlc-chat-config.json`;
+  const cached = await globalThis.caches?.open(WEBLLM_CACHES.config).then((c) => c.match(url)).catch(() => undefined);
+  const response = cached ?? (await fetch(url).catch(() => undefined));
+  if (!response?.ok) return undefined;
+  const config: unknown = await response.json().catch(() => undefined);
+  const size = (config as { context_window_size?: unknown } | undefined)?.context_window_size;
+  return typeof size === 'number' && Number.isInteger(size) && size > 0 ? size : undefined;
+}
+
+/**
+ * The context window to save for a custom WebLLM model: what the person entered, checked against
+ * what the model's configuration allows; left empty, the configuration's own (else WebLLM's default).
+ */
+export function chooseContextWindow(entered: string, configured: number | undefined, fallback: number): number {
+  const text = entered.trim();
+  if (!text) return configured ?? fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < MIN_CONTEXT_WINDOW) {
+    throw new EngineError('bad-request', `context window ${text}`, { userMessage: `The context window must be a whole number of tokens, at least ${MIN_CONTEXT_WINDOW}; got "${text}".` });
+  }
+  if (configured !== undefined && value > configured) {
+    throw new EngineError('bad-request', `context window ${value} > ${configured}`, {
+      userMessage: `This model's own configuration (mlc-chat-config.json) allows at most ${configured} tokens of context; ${value} would fail when it runs. Enter ${configured} or less.`,
+    });
+  }
+  return value;
 }

@@ -55,7 +55,8 @@ test('capability report on this machine', async ({ page }) => {
   await expect(page.getByTestId('suggestion')).toContainText('Transformers.js');
   // Catalog rows show q4f32 builds with size and memory.
   const row = page.locator('[data-model="Llama-3.2-1B-Instruct-q4f32_1-MLC"]');
-  await expect(row).toContainText('1.1 GB');
+  // Sizes in WebLLM's own units (1129 MB of memory is 1129 × 1024² bytes).
+  await expect(row).toContainText('1.1 GiB');
   await expect(row).toContainText('no');
   await expect(page.getByTestId('storage')).toContainText(/Used .* of .* this browser allows/);
 });

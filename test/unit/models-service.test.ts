@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
-  formatBytes,
   parseCustomModels,
   secondsLeft,
+  chooseContextWindow,
+  PhaseClock,
+  loadPhase,
   sideloadPlan,
   splitFolderUrl,
   webllmFileBase,
   type CustomModel,
 } from '../../src/services/models';
+import { formatBytes } from '../../src/lib/bytes';
+import { toLoadProgress } from '../../src/llm/webllm';
 
 const base = 'http://127.0.0.1:4179/#/models';
 const files = (...paths: string[]) => paths.map((path) => ({ path, size: 10 }));
@@ -78,10 +82,24 @@ describe('progress arithmetic and formatting', () => {
     expect(secondsLeft(0.25, 10_000)).toBe(30);
     expect(secondsLeft(0, 10_000)).toBeUndefined();
     expect(secondsLeft(1, 10_000)).toBeUndefined();
+    expect(secondsLeft(0.5, 10_000, 0.25)).toBe(20);
   });
-  it('formats bytes', () => {
-    expect(formatBytes(1_500_000_000)).toBe('1.5 GB');
-    expect(formatBytes(999)).toBe('999 B');
+  it('starts the estimate again when WebLLM moves to a new phase', () => {
+    const clock = new PhaseClock();
+    // Download: 50% in 100 s, so 100 s left.
+    expect(clock.secondsLeft({ progress: 0, text: 'Fetching param cache[0/20]: 0MB fetched. 0% completed, 0 secs elapsed.' }, 0)).toBeUndefined();
+    expect(clock.secondsLeft({ progress: 0.5, text: 'Fetching param cache[10/20]: 80MB fetched. 50% completed, 100 secs elapsed.' }, 100_000)).toBe(100);
+    // Shader compilation starts from 0 again: no estimate from the download's clock (it said
+    // "1% · time left 13 min 37 s" here), then one from this phase's own rate.
+    expect(clock.secondsLeft({ progress: 0.01, text: 'Loading GPU shader modules[1/100]: 1% completed, 200 secs elapsed.' }, 200_000)).toBeUndefined();
+    expect(clock.secondsLeft({ progress: 0.21, text: 'Loading GPU shader modules[21/100]: 21% completed, 210 secs elapsed.' }, 210_000)).toBe(40);
+    expect(loadPhase('Loading model from cache[3/20]: 57MB loaded.')).toBe('Loading model from cache');
+  });
+  it('formats bytes in WebLLM\'s units, so a figure beside its "157MB fetched" says 157', () => {
+    const p = toLoadProgress({ progress: 0.2, timeElapsed: 9, text: 'Fetching param cache[3/20]: 157MB fetched. 20% completed, 9 secs elapsed.' });
+    expect(formatBytes(p.loadedBytes)).toBe('157 MiB');
+    expect(formatBytes(1.5 * 1024 ** 3)).toBe('1.5 GiB');
+    expect(formatBytes(999)).toBe('999 bytes');
     expect(formatBytes(undefined)).toBe('—');
   });
 });
@@ -95,5 +113,33 @@ describe('stored custom models', () => {
     expect(problems).toEqual([expect.stringContaining('custom models[1]')]);
     expect(parseCustomModels('{').problems[0]).toMatch(/not JSON/);
     expect(parseCustomModels(null)).toEqual({ models: [], problems: [] });
+  });
+});
+
+describe('a custom WebLLM model\'s context window', () => {
+  it('takes what was entered, within what the model\'s own configuration allows', () => {
+    expect(chooseContextWindow('1024', 4096, 4096)).toBe(1024);
+    expect(chooseContextWindow(' 2048 ', undefined, 4096)).toBe(2048);
+    expect(() => chooseContextWindow('8192', 4096, 4096)).toThrow(expect.objectContaining({ userMessage: expect.stringContaining('allows at most 4096 tokens') }));
+  });
+
+  it('left empty: the configuration\'s own window, else the default', () => {
+    expect(chooseContextWindow('', 1024, 4096)).toBe(1024);
+    expect(chooseContextWindow('', undefined, 4096)).toBe(4096);
+  });
+
+  it('refuses what is not a whole number of tokens, naming it', () => {
+    for (const bad of ['abc', '1.5', '100', '-4096']) {
+      expect(() => chooseContextWindow(bad, undefined, 4096)).toThrow(expect.objectContaining({ userMessage: expect.stringContaining(`"${bad}"`) }));
+    }
+  });
+
+  it('a stored context window that is not a whole positive number is reported, not used', () => {
+    const { models, problems } = parseCustomModels(JSON.stringify([
+      { engine: 'webllm', modelId: 'a', modelUrl: '/a/', modelLibUrl: '/a/lib.wasm', contextWindow: 1024 },
+      { engine: 'webllm', modelId: 'b', modelUrl: '/b/', modelLibUrl: '/b/lib.wasm', contextWindow: '1024' },
+    ]));
+    expect(models.map((m) => m.modelId)).toEqual(['a']);
+    expect(problems).toEqual([expect.stringMatching(/^custom models\[1\]: .*contextWindow/)]);
   });
 });

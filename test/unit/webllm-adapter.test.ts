@@ -3,7 +3,8 @@
 // for the real adapter and worker in Chromium.
 import { describe, expect, it } from 'vitest';
 import type { ChatCompletionChunk } from '@mlc-ai/web-llm';
-import { WebLLMChatEngine, buildAppConfig, collectStream, contextWindowOf, toLoadError, toLoadProgress, toUsage, toWebLLMRequest } from '../../src/llm/webllm';
+import { EngineError } from '../../src/llm/errors';
+import { WebLLMChatEngine, buildAppConfig, type MLCChat, collectStream, contextWindowOf, toLoadError, toLoadProgress, toUsage, toWebLLMRequest } from '../../src/llm/webllm';
 
 function chunk(content: string | null, extra: Partial<ChatCompletionChunk> & { finish?: string; lp?: number } = {}): ChatCompletionChunk {
   return {
@@ -97,10 +98,16 @@ describe('WebLLM load helpers', () => {
 describe('WebLLMChatEngine over a stand-in for WebWorkerMLCEngine', () => {
   const info = { kind: 'webllm' as const, model: 'm', contextWindow: 4096, constrainedJson: true, logprobs: true };
 
-  /** Streams one chunk per tick until interruptGenerate is called, then ends with finish_reason "abort", as WebLLM does. */
-  function standIn() {
+  /**
+   * A stand-in for WebWorkerMLCEngine (a test double). Like WebLLM it serves one request at a
+   * time, and its prefill (`prefillMs`) ignores interruptGenerate, which is only noticed between
+   * decode steps; then it streams one chunk per tick and ends with finish_reason "abort" when
+   * interrupted.
+   */
+  function standIn(prefillMs = 0) {
     let interrupted = false;
-    const calls = { interrupts: 0, requests: [] as unknown[] };
+    let busy: Promise<void> = Promise.resolve();
+    const calls = { interrupts: 0, requests: [] as unknown[], ended: 0 };
     const engine = {
       interruptGenerate: async () => {
         calls.interrupts++;
@@ -110,38 +117,123 @@ describe('WebLLMChatEngine over a stand-in for WebWorkerMLCEngine', () => {
         completions: {
           create: async (body: unknown) => {
             calls.requests.push(body);
+            let release: () => void = () => {};
+            const before = busy;
+            busy = new Promise((r) => (release = r));
+            await before;
+            interrupted = false;
             return (async function* () {
+              await new Promise((r) => setTimeout(r, prefillMs));
               for (let i = 0; i < 100 && !interrupted; i++) {
                 await new Promise((r) => setTimeout(r, 1));
                 yield chunk(`t${i}`);
               }
               yield chunk('', { finish: interrupted ? 'abort' : 'stop' });
+              calls.ended++;
+              release();
             })();
           },
         },
       },
     };
-    return { engine: engine as unknown as ConstructorParameters<typeof WebLLMChatEngine>[0], calls };
+    return { engine: engine as unknown as MLCChat, calls };
   }
 
-  it('calls interruptGenerate on abort and returns what was generated', async () => {
+  const ask = (signal?: AbortSignal, onToken?: (d: string) => void) => ({ messages: [{ role: 'user' as const, content: 'x' }], signal, onToken });
+
+  it('on Cancel mid-stream: asks WebLLM to stop, settles at once as aborted, passes on no later token', async () => {
     const { engine, calls } = standIn();
     const chat = new WebLLMChatEngine(engine, info);
     const controller = new AbortController();
     const seen: string[] = [];
-    const result = await chat.chat({
-      messages: [{ role: 'user', content: 'x' }],
-      signal: controller.signal,
-      onToken: (d) => {
-        seen.push(d);
-        if (seen.length === 2) controller.abort();
+    const answer = chat.chat(ask(controller.signal, (d) => {
+      seen.push(d);
+      if (seen.length === 2) controller.abort();
+    }));
+    await expect(answer).rejects.toMatchObject({ code: 'aborted' });
+    expect(calls.interrupts).toBe(1);
+    expect(seen).toHaveLength(2);
+    expect(calls.requests[0]).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    // The next request waits for WebLLM to end the interrupted one, then is answered in full.
+    const next = await chat.chat(ask());
+    expect(calls.ended).toBe(2);
+    expect(next.finishReason).toBe('stop');
+    expect(next.text).toBe(Array.from({ length: 100 }, (_, i) => `t${i}`).join(''));
+  });
+
+  it('on Cancel during a prefill that ignores interrupts: settles within 1 s; the engine is replaced and the next request works', async () => {
+    const stuck = standIn(5000);
+    const fresh = standIn();
+    let restarts = 0;
+    const chat = new WebLLMChatEngine(stuck.engine, info, {
+      stopTimeoutMs: 300,
+      restart: async () => {
+        restarts++;
+        return fresh.engine;
       },
     });
-    expect(calls.interrupts).toBe(1);
-    expect(result.finishReason).toBe('abort');
-    expect(result.text).toBe(seen.join(''));
-    expect(seen.length).toBeLessThan(10);
-    expect(calls.requests[0]).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+    const controller = new AbortController();
+    const answer = chat.chat(ask(controller.signal));
+    await new Promise((r) => setTimeout(r, 50));
+    const cancelled = performance.now();
+    controller.abort();
+    await expect(answer).rejects.toMatchObject({ code: 'aborted' });
+    expect(performance.now() - cancelled).toBeLessThan(1000);
+    // The stand-in is still in its prefill after the stop timeout: the next request goes to the replacement.
+    const started = performance.now();
+    const next = await chat.chat(ask());
+    expect(restarts).toBe(1);
+    expect(next.finishReason).toBe('stop');
+    expect(fresh.calls.requests).toHaveLength(1);
+    expect(stuck.calls.requests).toHaveLength(1);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
+  it('does not restart an engine that stops in time', async () => {
+    const { engine, calls } = standIn(100);
+    let restarts = 0;
+    const chat = new WebLLMChatEngine(engine, info, { stopTimeoutMs: 2000, restart: async () => (restarts++, engine) });
+    const controller = new AbortController();
+    const answer = chat.chat(ask(controller.signal));
+    await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    await expect(answer).rejects.toMatchObject({ code: 'aborted' });
+    expect((await chat.chat(ask())).finishReason).toBe('stop');
+    expect(restarts).toBe(0);
+    expect(calls.requests).toHaveLength(2);
+  });
+
+  it('a failed restart fails the requests that waited for it with its own error', async () => {
+    const { engine } = standIn(5000);
+    const chat = new WebLLMChatEngine(engine, info, {
+      stopTimeoutMs: 100,
+      restart: async () => { throw new EngineError('offline', 'cache empty'); },
+    });
+    const controller = new AbortController();
+    const answer = chat.chat(ask(controller.signal));
+    await new Promise((r) => setTimeout(r, 20));
+    controller.abort();
+    await expect(answer).rejects.toMatchObject({ code: 'aborted' });
+    await expect(chat.chat(ask())).rejects.toMatchObject({ code: 'offline' });
+  });
+
+  it('a request cancelled before it reached WebLLM is never sent', async () => {
+    const { engine, calls } = standIn();
+    const chat = new WebLLMChatEngine(engine, info);
+    const controller = new AbortController();
+    const answer = chat.chat(ask(controller.signal));
+    controller.abort();
+    await expect(answer).rejects.toMatchObject({ code: 'aborted' });
+    expect(calls.requests).toHaveLength(0);
+  });
+
+  it('unloading fails the requests still running with no-model, and later ones too', async () => {
+    const { engine } = standIn(5000);
+    const chat = new WebLLMChatEngine(engine, info);
+    const running = chat.chat(ask());
+    chat.close();
+    await expect(running).rejects.toMatchObject({ code: 'no-model' });
+    await expect(chat.chat(ask())).rejects.toMatchObject({ code: 'no-model' });
   });
 
   it('checks the request before WebLLM sees it: a fractional seed is a bad request, never sent', async () => {

@@ -13,6 +13,19 @@ export function buildScriptedEngine(): void {
   });
 }
 
+/**
+ * Builds the stand-in WebLLM worker (a test double: WebLLM's real handler over a stand-in engine)
+ * into test/.generated/e2e/, served at /test-assets/e2e/webllm-standin.js by the test server.
+ */
+export function buildWebLLMStandIn(): void {
+  mkdirSync('test/.generated/e2e', { recursive: true });
+  buildSync({
+    entryPoints: ['test/e2e/support/webllm-standin-worker.ts'],
+    bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+    outfile: 'test/.generated/e2e/webllm-standin.js', logLevel: 'warning',
+  });
+}
+
 /** Fails the test on any request that leaves the app's own origin. */
 export function blockForeignRequests(page: Page, origin: string): string[] {
   const foreign: string[] = [];
