@@ -3,7 +3,7 @@
 // backup/restore of the whole store. Parsing never writes, so a preview is free.
 import { ImportCancelled, PendingImport, type ProgressListener } from '../import/client.ts';
 import type { ImportProgress } from '../import/client.ts';
-import { formatBytes } from '../import/text.ts';
+import { formatBytes } from '../lib/bytes.ts';
 import type { ImportAdded } from '../store/db.ts';
 import { applyBackup, countRecords, exportBackup, importBackup, readBackup, type CheckedBackup, type TableCounts } from '../store/backup.ts';
 

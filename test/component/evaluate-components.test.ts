@@ -1,7 +1,12 @@
-// The components split out of the Evaluate screen, rendered on their own in jsdom.
+// The components split out of the Evaluate screen (and the run settings form it shares with
+// Batch), rendered on their own in jsdom.
 import { describe, expect, it } from 'vitest';
-import { render } from '@testing-library/svelte';
+import { fireEvent, render, within } from '@testing-library/svelte';
+import { tick } from 'svelte';
 import ResultsTable from '../../src/ui/components/evaluate/ResultsTable.svelte';
+import RunSettingsForm from '../../src/ui/components/RunSettingsForm.svelte';
+import { RunSettingsStore } from '../../src/services/run-settings.svelte.ts';
+import { PROTOCOLS } from '../../src/method/protocols.ts';
 import { buildResults } from '../../src/export/results.ts';
 import { BYSTANDER_KEYS } from '../../src/method/steps/bystander.ts';
 import { CASE1, makeCandidate } from '../helpers/method-fixtures.ts';
@@ -38,5 +43,48 @@ describe('ResultsTable', () => {
     ]);
     const headers = [...container.querySelectorAll('thead th')].map((th) => th.textContent);
     expect(headers).toEqual(['Candidate', 'resonation', 'expression', 'reception', 'bystander', 'empathy', 'reward', 'failures']);
+  });
+});
+
+describe('RunSettingsForm', () => {
+  it('fills every field from the chosen protocol, and an edited field makes a custom variant of it', async () => {
+    const store = new RunSettingsStore('default');
+    const { container } = render(RunSettingsForm, { store, show: ['seed', 'retries'] });
+    const { getByLabelText } = within(container);
+    const protocol = getByLabelText('Protocol') as HTMLSelectElement;
+    const mode = getByLabelText('Mode') as HTMLSelectElement;
+    const k = getByLabelText('Trials (k)') as HTMLInputElement;
+    const summary = () => container.querySelector('.protocol-summary')!.textContent ?? '';
+    expect(protocol.value).toBe('default');
+    expect(Number(k.value)).toBe(PROTOCOLS.default.settings.k);
+    expect(summary()).not.toContain('Custom variant');
+
+    await fireEvent.change(protocol, { target: { value: 'reward' } });
+    await tick();
+    expect(store.settings).toEqual(PROTOCOLS.reward.settings);
+    expect(mode.value).toBe('dynamic');
+    expect(Number(k.value)).toBe(PROTOCOLS.reward.settings.k);
+    expect((getByLabelText('λ (bystander weight)') as HTMLInputElement).value).toBe(String(PROTOCOLS.reward.settings.lambda));
+
+    await fireEvent.input(k, { target: { value: '4' } });
+    await tick();
+    expect(store.settings).toMatchObject({ protocol: 'reward', k: 4 });
+    expect(store.customized).toEqual(['k']);
+    expect(summary()).toContain('Custom variant: k changed.');
+
+    // Choosing the protocol again drops the edit.
+    await fireEvent.change(protocol, { target: { value: 'reward' } });
+    await tick();
+    expect(store.customized).toEqual([]);
+    expect(Number(k.value)).toBe(PROTOCOLS.reward.settings.k);
+  });
+
+  it('shows the seed on Batch and the retries on Evaluate, as each screen asks', () => {
+    const batch = within(render(RunSettingsForm, { store: new RunSettingsStore(), show: ['seed'] }).container);
+    expect(batch.queryByLabelText('Seed')).not.toBeNull();
+    expect(batch.queryByLabelText('Retries after an unreadable answer')).toBeNull();
+    const evaluate = within(render(RunSettingsForm, { store: new RunSettingsStore(), show: ['retries'] }).container);
+    expect(evaluate.queryByLabelText('Seed')).toBeNull();
+    expect(evaluate.queryByLabelText('Retries after an unreadable answer')).not.toBeNull();
   });
 });
