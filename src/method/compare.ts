@@ -47,7 +47,7 @@ export async function comparePair(
       });
     } catch (e) {
       if (!(e instanceof PromptTooLongError)) throw e;
-      orders.push({ status: 'failed', error: `not sent: ${e.message}`, raw: '' });
+      orders.push({ status: 'failed', error: `not sent: ${e.userMessage}`, raw: '' });
       continue;
     }
     const outcome = await callStep(engine, {

@@ -196,7 +196,7 @@ async function deriveCriteria(ctx: RunContext, item: EvaluationItem, memories: M
       (m, cuts) => criteriaPrompt({ case: item.case, dimension, persona: item.persona, memories: m }, cuts));
   } catch (e) {
     // A window too small for the criteria prompt fails this case's criteria, not the run.
-    if (e instanceof PromptTooLongError) return { error: `not sent: ${e.message}`, raw: '', attempts: 1 };
+    if (e instanceof PromptTooLongError) return { error: `not sent: ${e.userMessage}`, raw: '', attempts: 1 };
     throw e;
   }
   const request = { temperature: s.criteriaTemperature, seed: s.seed, maxTokens: s.answerTokens.criteria, schema: true, logprobs: false };
@@ -309,7 +309,7 @@ async function prepareCall(ctx: RunContext, cc: CandidateContext, kinds: JudgeKi
           : judgePrompt({ case: item.case, dimension, persona: item.persona, memories, candidate: reply, criteria: criteria[dimension], answerFormat: s.answerFormat }, cuts));
   } catch (e) {
     if (!(e instanceof PromptTooLongError)) throw e;
-    return { kinds, trial, ids: [], seed, settled: { judgments: await unsent(ctx, cc, kinds, trial, `not sent: ${e.message}`), cached: false } };
+    return { kinds, trial, ids: [], seed, settled: { judgments: await unsent(ctx, cc, kinds, trial, `not sent: ${e.userMessage}`), cached: false } };
   }
   const schema = bystander
     ? s.bystanderFormat === 'numbers' ? bystanderNumbersSchema : bystanderSchema

@@ -220,6 +220,24 @@ describe('runEvaluation', () => {
     }
   });
 
+  it('a window too small for the criteria prompt gives recorded failures per case, and the run finishes', async () => {
+    // 1,024 tokens less the 700 reserved for the criteria answer leaves too little for the criteria prompt.
+    const engine = new ScriptedEngine({ info: { contextWindow: 1024 } });
+    const run = await runEvaluation({ engine, store: new MemoryEvaluationStore(), items: items(2, 1), settings: { k: 1 } });
+    expect(run.results).toHaveLength(2);
+    for (const r of run.results) {
+      const dims = r.judgments.filter((j) => j.kind !== 'bystander');
+      expect(dims).toHaveLength(3);
+      for (const j of dims) {
+        expect(j.status).toBe('failed');
+        expect(j.error).toMatch(/criteria could not be derived: not sent: The model's context window is too small for this prompt: the prompt needs \d+ tokens even after shortening/);
+      }
+      expect(r.aggregate.empathy).toBeNull();
+    }
+    expect(engine.calls.map((c) => stepOf(c.messages))).not.toContain('criteria');
+    expect(run.summary.failedJudgments).toBeGreaterThanOrEqual(6);
+  });
+
   it('logprob mode: expected score from the score token, one pass per dimension', async () => {
     const engine = new ScriptedEngine({
       info: { logprobs: true },
