@@ -41,6 +41,8 @@ const JUDGE_TABLE: JudgeRow[] = [
     name: 'two dots', answer: 'Analysis: odd.\nScores: \\boxed{1.2.3}', evalPy: 'ValueError', reference: 'failure', attune: 'failure',
     why: 'eval.py\'s float() raises and the run stops; Attune keeps the answer as a failure and goes on',
   },
+  // Attune's JSON answer carries its analysis: a bare score is no answer, as it is none to eval.py.
+  { name: 'JSON with a bare score', answer: '{"score": 4}', evalPy: 'None', reference: 'failure', attune: 'failure' },
   {
     name: 'JSON with an integer score', answer: '{"analysis": "warm and specific", "score": 4}', evalPy: 'None', reference: 4, attune: 4,
     why: 'a schema-constrained engine answers in JSON; the score it carries is the same verdict, so it counts',

@@ -224,6 +224,8 @@ describe('the reference protocol reproduces eval.py', { timeout: 180_000 }, () =
       for (const m of session.extracted_memory) expect(user).toContain(m.value);
       expect(user).toContain(session.persona.persona_profile);
     }
+    // deepseek's reasoning before its reply never reaches the judge.
+    expect(calls.some((c) => c.body.messages.some((m) => m.content.includes('The user is new and was corrected publicly')))).toBe(false);
     expect(perTarget.size).toBe(17 * 3);
     expect([...perTarget.values()].filter((n) => n !== 1).sort()).toEqual([2, 2, 2, 3]);
     expect(calls).toHaveLength(18 * 3 + 2);
