@@ -95,6 +95,12 @@ export interface ChatEngine {
   countTokens(text: string): Promise<number>;
 }
 
+/**
+ * How long (ms) an engine's unload may take before its worker is terminated anyway: an unload
+ * can wait for a busy GPU queue (WebLLM) or a worker that does not answer, and must still end.
+ */
+export const UNLOAD_TIMEOUT_MS = 5000;
+
 /** An adapter: loads a model, then serves as a ChatEngine until unloaded. */
 export interface Engine {
   readonly kind: EngineKind;

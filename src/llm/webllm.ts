@@ -12,7 +12,7 @@ import {
   type InitProgressReport,
   type ModelRecord,
 } from '@mlc-ai/web-llm';
-import type { ChatEngine, ChatRequest, ChatResult, Engine, EngineInfo, LoadOptions, LoadProgress, TokenLogprob, Usage } from './engine';
+import { UNLOAD_TIMEOUT_MS, type ChatEngine, type ChatRequest, type ChatResult, type Engine, type EngineInfo, type LoadOptions, type LoadProgress, type TokenLogprob, type Usage } from './engine';
 import { EngineError, toEngineError } from './errors';
 import { estimateTokens } from './tokens';
 import { checkChatRequest } from './request';
@@ -144,8 +144,6 @@ export type WebLLMLifecycle =
 
 /** How long (ms) WebLLM may stay busy after an interrupt before its worker is replaced. */
 export const STOP_TIMEOUT_MS = 3000;
-/** How long (ms) unload may take (it waits for the GPU queue) before the worker is terminated anyway. */
-export const UNLOAD_TIMEOUT_MS = 5000;
 
 export interface WebLLMEngineOptions {
   customModels?: WebLLMCustomModel[];

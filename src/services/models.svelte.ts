@@ -2,7 +2,7 @@
 // engine currently selected and its loaded ChatEngine. Screens read its $state fields;
 // the evaluating screens take the loaded engine through engine-choice.svelte.ts's loadedEngine().
 
-import type { ChatEngine, Engine, EngineInfo, EngineKind, LoadProgress } from '../llm/engine';
+import { UNLOAD_TIMEOUT_MS, type ChatEngine, type Engine, type EngineInfo, type EngineKind, type LoadProgress } from '../llm/engine';
 import { assessCapabilities, probeCapabilities, type Capabilities } from '../llm/capabilities';
 import { catalogFor, findCatalogModel, suggestDefault, TRANSFORMERS_FALLBACK, type CatalogChoice, type Suggestion } from '../llm/catalog';
 import { EngineError, toEngineError } from '../llm/errors';
@@ -77,10 +77,16 @@ function readStored(key: string): string | null {
   }
 }
 
-/** Frees an engine's worker too, where the adapter offers that. */
+/**
+ * Unloads, then frees the engine's worker too where the adapter offers that. An unload that has
+ * not finished within UNLOAD_TIMEOUT_MS is not waited for: the worker goes anyway.
+ */
 async function dispose(engine: Engine | null): Promise<void> {
   if (!engine) return;
-  await engine.unload().catch(() => undefined);
+  await Promise.race([
+    engine.unload().catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, UNLOAD_TIMEOUT_MS)),
+  ]);
   (engine as Engine & { terminate?: () => void }).terminate?.();
 }
 

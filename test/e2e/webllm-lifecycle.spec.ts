@@ -5,11 +5,11 @@
 import type { BrowserContext, Page } from '@playwright/test';
 import { expect, test } from './library-net';
 import { buildWebLLMStandIn } from './support/app.ts';
+import { UNLOAD_TIMEOUT_MS } from '../../src/llm/engine.ts';
 
 test.beforeAll(buildWebLLMStandIn);
 
-const STOP_TIMEOUT_MS = 3000; // src/llm/webllm.ts
-const UNLOAD_TIMEOUT_MS = 5000;
+const STOP_TIMEOUT_MS = 3000; // src/llm/webllm.ts (which loads WebLLM itself: not imported here)
 
 /** Serves the stand-in model's config, saying what context window its library was built for. */
 async function serveConfig(context: BrowserContext, builtFor: number) {
