@@ -88,7 +88,7 @@ test('a run started on Evaluate is shown and cancellable after two other screens
   await page.getByRole('link', { name: 'Library' }).first().click();
   await expect(page.getByRole('heading', { name: 'Library', level: 2 })).toBeVisible();
   await page.getByRole('link', { name: 'Person' }).first().click();
-  await expect(page.locator('details.jobs-indicator summary')).toHaveText('1 running');
+  await expect(page.locator('details.jobs-indicator summary')).toHaveText('1 job running');
   await page.getByRole('link', { name: 'Evaluate' }).first().click();
 
   // The same job: its progress and its Cancel are back, and Run stays off while it runs.
