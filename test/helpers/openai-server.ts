@@ -4,6 +4,9 @@
 // (the browser tests point the app at it). Answers come from a script
 // (canned step answers by default); every request is recorded. Token counts are src/llm/tokens.ts's
 // estimate, applied the same way to every request so that benches compare like with like.
+// Each answered chat request also records how many of its prompt tokens a caching server would
+// have had to process (PromptCacheCounter below).
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChatMessage } from '../../src/llm/engine.ts';
@@ -42,6 +45,8 @@ export interface RecordedRequest {
   /** For chat calls: tokens in and out, as the server counted them. */
   promptTokens?: number;
   completionTokens?: number;
+  /** For answered chat calls: prompt tokens not covered by a cached prefix (see PromptCacheCounter). */
+  uncachedPromptTokens?: { anyEarlier: number; previous: number };
 }
 
 export interface ServerOptions {
@@ -56,6 +61,8 @@ export interface ServerOptions {
   rejectJsonSchema?: boolean;
   /** Answer 400 to n > 1, as llama.cpp does. */
   rejectN?: boolean;
+  /** Answer n > 1 with one choice only, as servers that silently ignore `n` do. */
+  ignoreN?: boolean;
   /** Answer 404 model_not_found to a chat request for a model not in `models`, as OpenAI and vLLM do. */
   knownModelsOnly?: boolean;
 }
@@ -69,6 +76,54 @@ export interface OpenAIServer {
 
 function promptTokens(messages: ChatMessage[]): number {
   return messages.reduce((s, m) => s + estimateTokens(m.content) + 4, 0);
+}
+
+/**
+ * The prompt as the token sequence this server counts: per message four marker tokens (the
+ * "+ 4" of promptTokens), then the content in 3-byte pieces (estimateTokens' unit). Its length
+ * is promptTokens(messages) exactly; equal prompt prefixes give equal token prefixes.
+ */
+function promptTokenSequence(messages: ChatMessage[]): string[] {
+  const tokens: string[] = [];
+  for (const m of messages) {
+    tokens.push('<|start|>', `<|${m.role}|>`, '<|sep|>', '<|content|>');
+    const bytes = Buffer.from(m.content, 'utf8');
+    for (let i = 0; i < bytes.length; i += 3) tokens.push(bytes.subarray(i, i + 3).toString('latin1'));
+  }
+  return tokens;
+}
+
+/** Tokens per cached block in vLLM's automatic prefix caching (its default block size). */
+export const PREFIX_CACHE_BLOCK = 16;
+
+/**
+ * Prompt tokens a caching server would still have to process, two ways:
+ * - anyEarlier: vLLM-style automatic prefix caching: the prompt's leading full blocks of 16
+ *   tokens already seen in any earlier prompt (block hashes chained over the prefix) are reused;
+ *   the cache is never evicted, so this is the best a prefix cache can do.
+ * - previous: llama.cpp single-slot style (cache_prompt): only the common prefix with the
+ *   previous prompt is reused, token by token.
+ */
+export class PromptCacheCounter {
+  private blocks = new Set<string>();
+  private last: string[] = [];
+
+  count(messages: ChatMessage[]): { anyEarlier: number; previous: number } {
+    const tokens = promptTokenSequence(messages);
+    let chain = '';
+    let cachedBlocks = 0;
+    let stillCached = true;
+    for (let start = 0; start + PREFIX_CACHE_BLOCK <= tokens.length; start += PREFIX_CACHE_BLOCK) {
+      chain = createHash('sha256').update(chain).update(tokens.slice(start, start + PREFIX_CACHE_BLOCK).join('\u0000')).digest('hex');
+      if (stillCached && this.blocks.has(chain)) cachedBlocks++;
+      else stillCached = false;
+      this.blocks.add(chain);
+    }
+    let common = 0;
+    while (common < tokens.length && common < this.last.length && tokens[common] === this.last[common]) common++;
+    this.last = tokens;
+    return { anyEarlier: tokens.length - cachedBlocks * PREFIX_CACHE_BLOCK, previous: tokens.length - common };
+  }
 }
 
 // Splits an answer into stream pieces of a few characters, keeping digits as their own piece
@@ -96,6 +151,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Op
   let chatIndex = 0;
   const respond = options.respond ?? ((body: ChatBody) => cannedAnswer(body.messages, body.seed));
   const open = new Set<ServerResponse>();
+  const cache = new PromptCacheCounter();
 
   const server = createServer(async (req, res) => {
     open.add(res);
@@ -143,7 +199,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Op
     }
     if (options.rejectN && (chat.n ?? 1) > 1) return json(400, { error: { message: 'Only one completion choice is allowed' } });
     // Sample i of n answers as a lone request seeded seed + i·1 000 003 would.
-    const n = Math.max(1, chat.n ?? 1);
+    const n = options.ignoreN ? 1 : Math.max(1, chat.n ?? 1);
     const index = chatIndex++;
     const replies: ScriptedReply[] = [];
     for (let i = 0; i < n; i++) {
@@ -159,6 +215,7 @@ export async function startOpenAIServer(options: ServerOptions = {}): Promise<Op
       return res.end(reply.body ?? '');
     }
     record.promptTokens = promptTokens(chat.messages);
+    record.uncachedPromptTokens = cache.count(chat.messages);
     record.completionTokens = replies.reduce((t, r) => t + estimateTokens(r.text ?? ''), 0);
     const usage = { prompt_tokens: record.promptTokens, completion_tokens: record.completionTokens, total_tokens: record.promptTokens + record.completionTokens };
     if (!chat.stream) {
