@@ -2,7 +2,9 @@
 // `content[]` (text items; thinking and tool items skipped) or plain `text`.
 // Attachments: their `extracted_content` is what the assistant saw, so it is kept, appended to
 // the human message after a marker line `[Attached file: NAME]`; files without extracted text
-// (images) are only named as `[Attached file: NAME (no text)]`.
+// (images) are only named as `[Attached file: NAME (no text)]`. Uploaded images and files listed
+// under `files` / `files_v2` are not in the export at all: they are named in their message as
+// `[Image or file not in the export: NAME]`, and the preview's notes count both kinds.
 import type { ImportBundle, RecordSink } from '../domain/bundle.ts';
 import { BundleBuilder, Reader, childPath, type Turn } from './common.ts';
 import type { ExportOwner } from './chatgpt.ts';
@@ -63,7 +65,18 @@ function readMessage(r: Reader, b: BundleBuilder, value: unknown, path: string):
     const name = r.optionalString(att.file_name, childPath(itemPath, 'file_name')) ?? 'unnamed';
     const extracted = r.optionalString(att.extracted_content, childPath(itemPath, 'extracted_content'));
     pieces.push(extracted ? `[Attached file: ${name}]\n${extracted}` : `[Attached file: ${name} (no text)]`);
+    if (!extracted) b.count('attachments without text (such as images) are only named in their message');
   });
+  for (const key of ['files', 'files_v2'] as const) {
+    const files = message[key] === undefined ? [] : r.array(message[key], childPath(path, key));
+    files.forEach((item, i) => {
+      const itemPath = childPath(childPath(path, key), i);
+      const f = r.object(item, itemPath, 'a file object');
+      const name = r.optionalString(f.file_name, childPath(itemPath, 'file_name')) ?? 'unnamed';
+      pieces.push(`[Image or file not in the export: ${name}]`);
+      b.count('images or files that Claude exports without their content are only named in their message');
+    });
+  }
   const text = pieces.filter((p) => p.trim() !== '').join('\n\n');
   if (text === '') return null;
   return {

@@ -79,7 +79,7 @@ export const TRANSFORMERS_FALLBACK = {
   label: 'Qwen2.5 0.5B Instruct (Transformers.js, CPU)',
   downloadMB: 500,
   warning:
-    'Without WebGPU, Attune runs a small model on the CPU with Transformers.js. It works, but slowly (a few tokens per second): one judgement can take a minute or more, and its judgements are weaker than those of the larger GPU models.',
+    'Without a hardware WebGPU adapter, Attune runs a small model on the CPU with Transformers.js. It works, but slowly (a few tokens per second): one judgement can take a minute or more, and its judgements are weaker than those of the larger GPU models.',
 };
 
 export interface CatalogChoice {

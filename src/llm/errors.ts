@@ -62,11 +62,11 @@ const USER_MESSAGES: Record<EngineErrorCode, string> = {
   quota:
     'The browser has no storage room left for this model. Delete models you no longer need on the Models screen, press "Keep storage" to ask for persistent storage, or free disk space.',
   'download-failed':
-    'Downloading the model failed. Check the connection and the model URL, then try again; files already downloaded are kept.',
+    'Downloading the model failed. Check the connection and the model URL, then try again; files already downloaded are kept. On a machine without internet, side-load the model\'s folder instead ("Side-load folder" on the Models screen).',
   offline:
     'The model is not in this browser\'s cache and the network is unreachable. Connect once to download it, or side-load its files from a folder on the Models screen.',
   'missing-files':
-    'The model files are missing or not model files (the server answered with a web page or an error instead). Check the model URL and model library URL, or side-load the complete model folder again.',
+    'The model files are missing or not model files (the server answered with a web page or an error instead). Check the model\'s URLs, or side-load the complete model folder again.',
   'library-mismatch':
     'The model library (.wasm) does not match this version of the engine. Use a model library compiled for this WebLLM version, or pick a model from the catalog.',
   aborted: 'Stopped.',
@@ -211,5 +211,14 @@ export function toEngineError(e: unknown, context?: { offlineNow?: boolean }): E
   if ((code === 'download-failed' || code === 'missing-files') && context?.offlineNow && !/Unexpected token|magic word|<!DOCTYPE/i.test(text)) {
     code = 'offline';
   }
-  return new EngineError(code, text, { cause: e });
+  const file = code === 'missing-files' ? missingFile(text) : null;
+  const userMessage = file
+    ? `The model file ${file} is missing (the server found no such file, or sent a web page instead). Check that the model folder holds it, or side-load the complete folder again.`
+    : undefined;
+  return new EngineError(code, text, { cause: e, userMessage });
+}
+
+/** The file a "not found" names, when it does (Transformers.js: `file was not found locally at "…"`, `Could not locate file: "…"`). */
+function missingFile(text: string): string | null {
+  return /(?:could not locate file:?|not found locally at)\s*"([^"]+)"/i.exec(text)?.[1] ?? null;
 }

@@ -98,6 +98,8 @@ export class ModelManager {
   /** Problems found reading stored settings, shown rather than dropped. */
   settingsProblems = $state<string[]>([]);
   cached = $state<Record<string, boolean>>({});
+  /** The hosts a catalog model's download fetches from (its weights' and its library's), by model id. */
+  hosts = $state<Record<string, string[]>>({});
   storage = $state<StorageFigures>({});
   current = $state<{ kind: EngineKind | null; model: string | null; status: ModelStatus; info: EngineInfo | null }>({
     kind: null,
@@ -154,6 +156,11 @@ export class ModelManager {
       }),
     ]);
     this.cached = status;
+    this.hosts = Object.fromEntries(this.catalog.map((c) => {
+      const record = appConfig.model_list.find((r) => r.model_id === c.modelId);
+      const urls = record ? [record.model, record.model_lib] : [];
+      return [c.modelId, [...new Set(urls.map((u) => new URL(u, location.href).host))]];
+    }));
     this.storage = await storageFigures();
   }
 

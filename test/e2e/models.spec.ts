@@ -48,7 +48,7 @@ test('capability report on this machine', async ({ page }) => {
   await page.goto('/#/models');
   const caps = page.getByTestId('capabilities');
   // Chromium runs with --enable-unsafe-webgpu: SwiftShader, no shader-f16.
-  await expect(page.getByTestId('webgpu')).toHaveText('yes');
+  await expect(page.getByTestId('webgpu')).toHaveText('yes, but only a software adapter (too slow to use)');
   await expect(caps).toContainText(/swiftshader/i);
   await expect(caps).toContainText('q4f32_1');
   await expect(page.getByText('software (CPU) one')).toBeVisible();
@@ -58,6 +58,9 @@ test('capability report on this machine', async ({ page }) => {
   // Sizes in WebLLM's own units (1129 MB of memory is 1129 × 1024² bytes).
   await expect(row).toContainText('1.1 GiB');
   await expect(row).toContainText('no');
+  // A download says where it fetches from: the weights' host and the model library's.
+  await expect(row.getByRole('button', { name: 'Download from huggingface.co and raw.githubusercontent.com' })).toBeVisible();
+  await expect(page.getByText(/^Without a hardware WebGPU adapter/).first()).toBeVisible();
   await expect(page.getByTestId('storage')).toContainText(/Used .* of .* this browser allows/);
 });
 

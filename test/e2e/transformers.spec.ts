@@ -101,7 +101,7 @@ for (const device of ['wasm', 'webgpu'] as const) {
 
     expect(run.missing?.code).toBe('missing-files');
     expect(run.missing?.message).toContain('model.onnx');
-    expect(run.missing?.userMessage).toMatch(/missing/i);
+    expect(run.missing?.userMessage).toMatch(/^The model file \S*onnx\/model\.onnx is missing/);
 
     // The log saw the worker's own fetches (so it can see a stray one), and nothing left 127.0.0.1.
     expect(requested.some((u) => u.endsWith('/test-assets/tiny-llama/onnx/model.onnx'))).toBe(true);

@@ -12,7 +12,6 @@ const cases: [string, unknown, EngineErrorCode][] = [
   ['SPA fallback served as JSON', new SyntaxError("Unexpected token '<', \"<!DOCTYPE \"... is not valid JSON"), 'missing-files'],
   ['HTML served as wasm', new Error('WebAssembly.instantiate(): expected magic word 00 61 73 6d, found 3c 21 44 4f @+0'), 'missing-files'],
   ['wasm CompileError', domException('CompileError', 'WebAssembly.Module(): section was shorter than expected'), 'missing-files'],
-  ['transformers missing file', new Error('Could not locate file: "/models/x/onnx/model.onnx".'), 'missing-files'],
   ['HTTP 404', new Error('Failed to load: HTTP 404 Not Found'), 'missing-files'],
   ['GPU OOM', new Error('GPUOutOfMemoryError: Failed to allocate buffer'), 'out-of-memory'],
   ['emscripten OOM abort', new Error('RuntimeError: Aborted(OOM)'), 'out-of-memory'],
@@ -69,6 +68,18 @@ describe('toEngineError', () => {
     expect(toEngineError(new TypeError('Failed to fetch'), { offlineNow: true }).code).toBe('offline');
     // An HTML page in place of a file is a wrong file, offline or not.
     expect(toEngineError(new SyntaxError("Unexpected token '<'"), { offlineNow: true }).code).toBe('missing-files');
+  });
+
+  it('names the missing file of a custom Transformers.js folder, in words for that engine', () => {
+    const e = toEngineError(new Error('Could not locate file: "https://example.org/models/mine/onnx/model_q4.onnx".'));
+    expect(e.code).toBe('missing-files');
+    expect(e.userMessage).toBe('The model file https://example.org/models/mine/onnx/model_q4.onnx is missing (the server found no such file, or sent a web page instead). Check that the model folder holds it, or side-load the complete folder again.');
+    expect(userMessageFor('missing-files')).not.toContain('model library URL');
+  });
+
+  it('points a failed or offline download to side-loading', () => {
+    expect(toEngineError(new TypeError('Failed to fetch')).userMessage).toMatch(/side-load the model's folder/);
+    expect(toEngineError(new TypeError('Failed to fetch'), { offlineNow: true }).userMessage).toMatch(/side-load its files from a folder/);
   });
 
   it('has a distinct, non-empty message for every code', () => {

@@ -91,7 +91,13 @@ describe('Claude export', () => {
     expect(b.people[0].source.externalId).toBe('acc-5e0b7d2c-7777-4000-8000-abcdefabcdef');
     const texts = b.messages.map((m) => [m.role, m.text]);
     expect(texts[0]).toEqual(['user', 'My team went to lunch without me again. I attached the chat where they planned it.\n\n'
-      + '[Attached file: team-chat.txt]\nDana: lunch at 12?\nLee: yes, the ramen place\nDana: just us four then']);
+      + '[Attached file: team-chat.txt]\nDana: lunch at 12?\nLee: yes, the ramen place\nDana: just us four then\n\n'
+      + '[Image or file not in the export: screenshot.png]']);
+    // Nothing attached is dropped without a word: the preview says what is only named.
+    expect(b.notes).toEqual(expect.arrayContaining([
+      '1 × attachments without text (such as images) are only named in their message',
+      '1 × images or files that Claude exports without their content are only named in their message',
+    ]));
     expect(texts[1][1]).toBe('Seeing "just us four" in writing would sting anyone. It makes sense that it hurts, especially when it keeps happening.');
     expect(texts[2][1]).toBe("I don't want to seem needy though.\n\n[Attached file: photo-of-desk.jpg (no text)]");
     expect(b.messages.map((m) => m.text).join()).not.toContain('validate first');

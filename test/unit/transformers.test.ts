@@ -124,7 +124,8 @@ describe('TransformersEngine errors (Node)', () => {
     expect(error).toBeInstanceOf(EngineError);
     expect(error.code).toBe('missing-files');
     expect(error.message).toContain('onnx/model.onnx');
-    expect(error.userMessage).toMatch(/missing/i);
+    expect(error.userMessage).toMatch(/^The model file \S*onnx\/model\.onnx is missing/);
+    expect(error.userMessage).not.toContain('model library');
   });
 
   it('cancels a load when the signal fires while files are loading', async () => {
