@@ -31,10 +31,39 @@ export function chartDescription(data: ChartData): string {
     .join('. ');
 }
 
+const LEGEND_ROW = 18;
+/** A generous width of one 12 px character, so estimated label widths never fall short. */
+const CHAR_WIDTH = 7.5;
+const LEGEND_NAME_MAX = 24;
+
+interface LegendItem { series: ChartSeries; index: number; label: string; x: number; row: number; width: number }
+
+/** Places each series' swatch and name left to right, wrapping to a new row before one would pass `right`. */
+export function legendLayout(series: ChartSeries[], left: number, right: number): { items: LegendItem[]; rows: number } {
+  const items: LegendItem[] = [];
+  let x = left;
+  let row = 0;
+  series.forEach((s, index) => {
+    const label = s.name.length > LEGEND_NAME_MAX ? `${s.name.slice(0, LEGEND_NAME_MAX - 1)}…` : s.name;
+    const width = 16 + (label.length + (s.flagged ? 2 : 0)) * CHAR_WIDTH + 14;
+    if (x + width > right && x > left) {
+      row++;
+      x = left;
+    }
+    items.push({ series: s, index, label, x, row, width });
+    x += width;
+  });
+  return { items, rows: row + 1 };
+}
+
 export function groupedBarsSvg(data: ChartData, idPrefix = 'chart'): string {
   const width = 640;
-  const height = 280;
   const pad = { top: 16, right: 12, bottom: 56, left: 40 };
+  // The legend wraps onto as many rows as its names need, each row making the chart taller.
+  const legend = legendLayout(data.series, pad.left, width - pad.right);
+  const extra = (legend.rows - 1) * LEGEND_ROW;
+  const height = 280 + extra;
+  pad.bottom += extra;
   const all = data.series.flatMap((s) => s.values).filter((v): v is number => v !== null);
   const min = Math.min(0, ...all);
   const max = Math.max(1, ...all);
@@ -74,13 +103,12 @@ export function groupedBarsSvg(data: ChartData, idPrefix = 'chart'): string {
     });
     parts.push(`<text x="${(pad.left + gi * groupW + groupW / 2).toFixed(1)}" y="${height - pad.bottom + 16}" text-anchor="middle" font-size="12" fill="currentColor">${escapeHtml(group)}</text>`);
   });
-  data.series.forEach((s, si) => {
-    const lx = pad.left + si * 150;
-    const ly = height - 16;
-    parts.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${COLORS[si % COLORS.length]}"/>`);
-    const short = s.name.length > 20 ? `${s.name.slice(0, 19)}…` : s.name;
-    parts.push(`<text x="${lx + 16}" y="${ly}" font-size="12" fill="currentColor">${s.flagged ? `<tspan fill="var(--danger, #a4161a)" font-weight="700">${FLAG_MARK} </tspan>` : ''}${escapeHtml(short)}</text>`);
-  });
+  for (const item of legend.items) {
+    const { series: s, index: si, x: lx, row } = item;
+    const ly = height - 16 - (legend.rows - 1 - row) * LEGEND_ROW;
+    parts.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${COLORS[si % COLORS.length]}" fill-opacity="${PATTERN_OPACITY[Math.floor(si / COLORS.length) % PATTERN_OPACITY.length]}"/>`);
+    parts.push(`<text x="${lx + 16}" y="${ly}" font-size="12" fill="currentColor">${s.flagged ? `<tspan fill="var(--danger, #a4161a)" font-weight="700">${FLAG_MARK} </tspan>` : ''}${escapeHtml(item.label)}</text>`);
+  }
   parts.push('</svg>');
   return parts.join('');
 }

@@ -60,6 +60,28 @@ describe('Chart', () => {
   });
 });
 
+describe('Chart legend', () => {
+  it('wraps many long names onto rows inside the chart, none running into the next', () => {
+    const names = ['personalized reply A', 'personalized reply B', 'generic reply number 1', 'generic reply number 2', 'a poor reply, flagged', 'the preferred reply'];
+    const { container } = render(Chart, {
+      id: 'many',
+      data: { title: 'Scores', groups: ['Resonation'], series: names.map((name, i) => ({ name, values: [0.5], flagged: i === 4 })) },
+    });
+    const svg = container.querySelector('svg')!;
+    const width = Number(svg.getAttribute('viewBox')!.split(' ')[2]);
+    // The legend's labels: text elements right of a swatch (the axis ticks and group names are anchored otherwise).
+    const labels = [...svg.querySelectorAll('text[x][y]:not([text-anchor])')].map((t) => ({ x: Number(t.getAttribute('x')), y: Number(t.getAttribute('y')), text: t.textContent! }));
+    expect(labels.map((l) => l.text.replace('⚠ ', ''))).toEqual(names);
+    expect(new Set(labels.map((l) => l.y)).size).toBeGreaterThan(1);
+    // 12 px text: about 6.5 px a character at most in common fonts, plus the swatch of the next.
+    for (const [i, l] of labels.entries()) {
+      expect(l.x + l.text.length * 6.5, l.text).toBeLessThanOrEqual(width);
+      const next = labels[i + 1];
+      if (next && next.y === l.y) expect(next.x - 16, `${l.text} / ${next.text}`).toBeGreaterThanOrEqual(l.x + l.text.length * 6.5);
+    }
+  });
+});
+
 describe('ScoreLegend', () => {
   it('says the scale and formulas in short, every term on demand, and carries the README method section', async () => {
     const { default: ScoreLegend } = await import('../../src/ui/components/ScoreLegend.svelte');

@@ -35,3 +35,32 @@ test('Person screen: evidence links, extraction with progress, persona versions'
   await versions.selectOption('1');
   await expect(page.getByText('Topics: night shifts, sleep')).toBeVisible();
 });
+
+test('Person screen: evidence lists read as text, memories in any script, deleting one asks first', async ({ page }) => {
+  await openWithScriptedEngine(page);
+  await page.getByRole('link', { name: 'Person' }).first().click();
+  await page.getByRole('navigation', { name: 'People' }).getByRole('link', { name: 'Maya Okafor' }).click();
+
+  // Two pieces of evidence: "message 1, message 5", with the comma outside the links.
+  const boundaries = page.locator('li.card', { hasText: 'just relax' });
+  await expect(boundaries.locator('.evidence')).toHaveText('Evidence: message 1, message 5');
+  await expect(boundaries.getByRole('link', { name: 'message 1', exact: true })).toBeVisible();
+
+  // A memory in Hebrew reads right to left.
+  await page.getByRole('button', { name: 'Add a memory' }).click();
+  await page.getByLabel('Label').fill('social relationships');
+  await page.getByLabel('Fact').fill('אחותה מתחתנת בדצמבר');
+  await page.getByRole('button', { name: 'Save memory' }).click();
+  const hebrew = page.locator('li.card', { hasText: 'אחותה מתחתנת בדצמבר' });
+  await expect(hebrew.locator('p[dir="auto"]')).toHaveText('אחותה מתחתנת בדצמבר');
+  expect(await hebrew.locator('p[dir="auto"]').evaluate((el) => getComputedStyle(el).direction)).toBe('rtl');
+
+  // Delete asks first; Keep keeps it, yes deletes it.
+  await hebrew.getByRole('button', { name: /^Delete memory/ }).click();
+  const confirm = hebrew.getByRole('group', { name: 'Confirm deleting this memory' });
+  await confirm.getByRole('button', { name: 'Keep' }).click();
+  await expect(hebrew).toBeVisible();
+  await hebrew.getByRole('button', { name: /^Delete memory/ }).click();
+  await confirm.getByRole('button', { name: 'Yes, delete it' }).click();
+  await expect(hebrew).toHaveCount(0);
+});

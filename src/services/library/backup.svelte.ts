@@ -6,24 +6,30 @@ import {
   checkBackup, downloadBackup, downloadSafetyCopy, restoreBackup, undoRestore, type RestorePlan, type SafetyCopy,
 } from '../library.ts';
 import { errorText } from './errors.ts';
+import { StatusLine } from '../status-line.svelte.ts';
 
 export class BackupStore {
-  status = $state<string | null>(null);
+  #status = new StatusLine();
+  /** Work in progress, or the last outcome for a while. */
+  get status(): string | null {
+    return this.#status.text;
+  }
   error = $state<string | null>(null);
   busy = $state(false);
   /** The checked backup waiting for the user's confirmation, with its preview. */
   plan = $state.raw<RestorePlan | null>(null);
   safety = $state.raw<SafetyCopy | null>(null);
 
-  private begin(status: string | null) {
+  private begin(progress: string | null) {
     this.error = null;
-    this.status = status;
+    if (progress) this.#status.hold(progress);
+    else this.#status.done(null);
   }
 
   async backup(): Promise<void> {
     this.begin(null);
     try {
-      this.status = `Saved ${await downloadBackup()}.`;
+      this.#status.done(`Saved ${await downloadBackup()}.`);
     } catch (e) {
       this.error = `Backup failed: ${errorText(e)}`;
     }
@@ -35,12 +41,12 @@ export class BackupStore {
     this.begin(null);
     if (!file) return;
     this.busy = true;
-    this.status = `Checking ${file.name}…`;
+    this.#status.hold(`Checking ${file.name}…`);
     try {
       this.plan = await checkBackup(file);
-      this.status = null;
+      this.#status.done(null);
     } catch (e) {
-      this.status = null;
+      this.#status.done(null);
       this.error = `Nothing was changed. ${file.name} cannot be restored: ${errorText(e)}`;
     } finally {
       this.busy = false;
@@ -60,10 +66,10 @@ export class BackupStore {
     this.busy = true;
     try {
       this.safety = await restoreBackup(plan);
-      this.status = `Restored the library from ${plan.name}.`;
+      this.#status.done(`Restored the library from ${plan.name}.`);
       return true;
     } catch (e) {
-      this.status = null;
+      this.#status.done(null);
       this.error = `Nothing was changed. ${errorText(e)}`;
       return false;
     } finally {
@@ -81,10 +87,10 @@ export class BackupStore {
     try {
       await undoRestore(copy);
       this.safety = null;
-      this.status = 'The library is back as it was before the restore.';
+      this.#status.done('The library is back as it was before the restore.');
       return true;
     } catch (e) {
-      this.status = null;
+      this.#status.done(null);
       this.error = `Could not put the previous library back: ${errorText(e)}. Download the safety copy to keep it.`;
       return false;
     } finally {

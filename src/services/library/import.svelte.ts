@@ -5,6 +5,7 @@ import {
   ImportCancelled, describeAdded, describeProgress, previewFiles, previewText, type ImportProgress, type PendingImport,
 } from '../library.ts';
 import { errorText } from './errors.ts';
+import { StatusLine } from '../status-line.svelte.ts';
 
 export class ImportStore {
   // The files stay with the import worker; the page holds only the summary and the handle that
@@ -14,7 +15,11 @@ export class ImportStore {
   busy = $state<string | null>(null);
   progress = $state.raw<ImportProgress | null>(null);
   progressText = $derived(this.progress ? describeProgress(this.progress) : null);
-  status = $state<string | null>(null);
+  #status = new StatusLine();
+  /** What the last import added (or that it was cancelled), for a while. */
+  get status(): string | null {
+    return this.#status.text;
+  }
   error = $state<string | null>(null);
   pasted = $state('');
   private controller: AbortController | null = null;
@@ -22,14 +27,14 @@ export class ImportStore {
   private async run(label: string, task: (signal: AbortSignal) => Promise<void>) {
     this.busy = label;
     this.error = null;
-    this.status = null;
+    this.#status.done(null);
     this.progress = null;
     const controller = new AbortController();
     this.controller = controller;
     try {
       await task(controller.signal);
     } catch (e) {
-      if (e instanceof ImportCancelled) this.status = e.message;
+      if (e instanceof ImportCancelled) this.#status.done(e.message);
       else this.error = errorText(e);
     } finally {
       this.busy = null;
@@ -68,7 +73,7 @@ export class ImportStore {
       try {
         const added = await current.apply(this.onProgress, signal);
         this.pasted = '';
-        this.status = describeAdded(added);
+        this.#status.done(describeAdded(added));
       } finally {
         this.pending = null;
       }

@@ -4,13 +4,18 @@ import { liveQuery } from 'dexie';
 import { db } from '../../store/db.ts';
 import type { Person } from '../../domain/records.ts';
 import { errorText } from './errors.ts';
+import { StatusLine } from '../status-line.svelte.ts';
 
 export type PersonRow = Person & { conversations: number; messages: number; cases: number };
 
 export class PeopleStore {
   people = $state.raw<PersonRow[] | null>(null);
   error = $state<string | null>(null);
-  status = $state<string | null>(null);
+  #status = new StatusLine();
+  /** The outcome of the last rename or delete, for a while. */
+  get status(): string | null {
+    return this.#status.text;
+  }
   selectedId = $state<string | null>(null);
   selected = $derived(this.people?.find((p) => p.id === this.selectedId) ?? null);
   renamingId = $state<string | null>(null);
@@ -47,10 +52,10 @@ export class PeopleStore {
     if (!this.renamingId) return;
     try {
       await db.renamePerson(this.renamingId, this.newName);
-      this.status = `Renamed to ${this.newName.trim()}.`;
+      this.#status.done(`Renamed to ${this.newName.trim()}.`);
       this.renamingId = null;
     } catch (e) {
-      this.status = `Could not rename: ${errorText(e)}`;
+      this.#status.hold(`Could not rename: ${errorText(e)}`);
     }
   }
 
@@ -62,9 +67,9 @@ export class PeopleStore {
   async confirmDelete(p: Person): Promise<void> {
     try {
       await db.deletePerson(p.id);
-      this.status = `Deleted ${p.name} and everything that belonged to them.`;
+      this.#status.done(`Deleted ${p.name} and everything that belonged to them.`);
     } catch (e) {
-      this.status = `Could not delete ${p.name}: ${errorText(e)}`;
+      this.#status.hold(`Could not delete ${p.name}: ${errorText(e)}`);
     }
     this.deletingId = null;
   }
