@@ -148,17 +148,27 @@ export async function callSamples<T>(engine: ChatEngine, request: StepRequest<T>
   }
   options.budget?.charge(n * request.maxTokens);
   const started = Date.now();
-  const result = await engine.chat({
-    messages: request.messages,
-    temperature: request.temperature,
-    seed,
-    maxTokens: request.maxTokens,
-    jsonSchema: engine.info.constrainedJson ? request.schema : undefined,
-    logprobs: request.logprobs,
-    topLogprobs: request.logprobs ? 5 : undefined,
-    signal: options.signal,
-    n,
-  });
+  let result;
+  try {
+    result = await engine.chat({
+      messages: request.messages,
+      temperature: request.temperature,
+      seed,
+      maxTokens: request.maxTokens,
+      jsonSchema: engine.info.constrainedJson ? request.schema : undefined,
+      logprobs: request.logprobs,
+      topLogprobs: request.logprobs ? 5 : undefined,
+      signal: options.signal,
+      n,
+    });
+  } catch (e) {
+    if (isAbort(e, options.signal) || !isTransient(e) || options.retries === 0) throw e;
+    // A transient failure of the shared request (a timeout, a 5xx): each sample is asked alone,
+    // with the retries callStep gives any call.
+    const outcomes: StepOutcome<T>[] = [];
+    for (let i = 0; i < n; i++) outcomes.push(await one(i));
+    return outcomes;
+  }
   options.signal?.throwIfAborted();
   const choices = result.choices ?? [{ text: result.text, finishReason: result.finishReason, logprobs: result.logprobs }];
   if (choices.length < n) {

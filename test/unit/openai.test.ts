@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startOpenAIServer, type OpenAIServer } from '../helpers/openai-server.ts';
 import { HttpError, OpenAIEngine } from '../../src/llm/openai.ts';
 import { EngineError } from '../../src/llm/errors.ts';
-import { callStep } from '../../src/method/call.ts';
+import { callSamples, callStep } from '../../src/method/call.ts';
+import { SAMPLE_SEED_STRIDE } from '../../src/llm/engine.ts';
 import { runEvaluation } from '../../src/method/pipeline.ts';
 import { MemoryEvaluationStore } from '../../src/method/store.ts';
 import { items } from '../helpers/method-fixtures.ts';
@@ -225,6 +226,21 @@ describe('retries only for transient causes', () => {
     server = await startOpenAIServer({ respond: () => reply });
     const engine = await new OpenAIEngine({ baseUrl: server.url, stream: false }).load('test-model');
     await expect(callStep(engine, step, { retries: 2 })).rejects.toMatchObject({ code });
+    expect(server.chatRequests()).toHaveLength(3);
+  });
+
+  it('a transient failure of a k-sample request: each sample is asked alone, with its own seed, and counts', async () => {
+    server = await startOpenAIServer({ respond: (body, index) => (index === 0 ? { status: 503, body: 'loading' } : `{"seed":${body.seed}}`) });
+    const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
+    const outcomes = await callSamples(engine, { ...step, seed: 5 }, 3, { retries: 1 });
+    expect(outcomes.map((o) => o.status === 'ok' && o.value)).toEqual([0, 1, 2].map((i) => ({ seed: 5 + i * SAMPLE_SEED_STRIDE })));
+    expect(server.chatRequests().map((r) => r.body.n ?? 1)).toEqual([3, 1, 1, 1]);
+  });
+
+  it('a lasting failure of a k-sample request still stops the run after the retries', async () => {
+    server = await startOpenAIServer({ respond: () => ({ status: 503, body: 'loading' }) });
+    const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
+    await expect(callSamples(engine, step, 3, { retries: 1 })).rejects.toMatchObject({ code: 'server-error' });
     expect(server.chatRequests()).toHaveLength(3);
   });
 
