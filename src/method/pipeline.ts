@@ -266,11 +266,14 @@ function baseJudgment(ctx: RunContext, cc: CandidateContext, kind: JudgeKind, tr
 /** Judgments recorded as failed without a model answer (no criteria, a prompt that cannot fit). */
 async function unsent(ctx: RunContext, cc: CandidateContext, kinds: JudgeKind[], trial: number, error: string, raw = '', attempts = 1): Promise<Judgment[]> {
   const seed = trialSeed(ctx.settings.seed, trial);
-  return Promise.all(kinds.map(async (kind) => ({
+  const judgments = await Promise.all(kinds.map(async (kind) => ({
     ...baseJudgment(ctx, cc, kind, trial, seed),
     id: await unsentJudgmentKey({ caseId: cc.item.case.id, candidateId: cc.candidate.id, kind, trial, cause: `${error}\n${raw}` }),
     status: 'failed' as const, raw, error, attempts, flags: cc.flags, usage: { promptTokens: 0, completionTokens: 0 }, createdAt: ctx.now(),
   })));
+  // Stored like every other judgment, so the app's results (read from the store) show the failure.
+  for (const j of judgments) await ctx.store.putJudgment(j);
+  return judgments;
 }
 
 function templateMessages(template: JudgeTemplate, cc: CandidateContext, dimension: Dimension, criteria: JudgeCriteria | undefined, memories: Memory[], cuts: PromptCuts): ChatMessage[] {

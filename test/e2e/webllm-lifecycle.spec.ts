@@ -138,3 +138,27 @@ test('a custom model saved with a context window of 1,024 is checked against its
   await expect(page.locator('ol.candidates li', { hasText: 'generated-personalized' })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByRole('alert')).toHaveCount(0);
 });
+
+test('a context window too small for the criteria prompt gives recorded failures and a finished run', async ({ page, context }) => {
+  await serveConfig(context, 1024);
+  await page.goto('/?webllm-worker=standin#/models');
+  await addStandIn(page, '1024');
+  await page.locator('[data-custom="standin"]').getByRole('button', { name: 'Download' }).click();
+  await expect(page.getByTestId('current-status')).toContainText('context 1024 tokens', { timeout: 30_000 });
+  await page.getByRole('link', { name: 'Evaluate' }).first().click();
+  await expect(page.getByText('Model: standin')).toBeVisible();
+  await page.getByRole('button', { name: 'Run evaluation' }).click();
+  // The run ends, with the steps that could not fit recorded as failures, never as a crash.
+  await expect(page.getByRole('status').filter({ hasText: /^Done, with \d+ failed judge call/ })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  const rows = page.locator('table.results-table tbody tr');
+  await expect(rows).toHaveCount(3);
+  // Each candidate's three dimensions failed for every trial; its bystander (a short prompt) was judged.
+  for (const row of await rows.all()) {
+    await expect(row.locator('td').nth(0)).toHaveText('—');
+    expect(Number(await row.locator('td').last().innerText())).toBeGreaterThanOrEqual(3);
+  }
+  const analyses = page.locator('details.analyses').first();
+  await expect(analyses).toHaveAttribute('open', '');
+  await expect(analyses.getByText(/criteria could not be derived: not sent: The model's context window is too small/).first()).toBeVisible();
+});

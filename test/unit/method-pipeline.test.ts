@@ -223,8 +223,11 @@ describe('runEvaluation', () => {
   it('a window too small for the criteria prompt gives recorded failures per case, and the run finishes', async () => {
     // 1,024 tokens less the 700 reserved for the criteria answer leaves too little for the criteria prompt.
     const engine = new ScriptedEngine({ info: { contextWindow: 1024 } });
-    const run = await runEvaluation({ engine, store: new MemoryEvaluationStore(), items: items(2, 1), settings: { k: 1 } });
+    const store = new MemoryEvaluationStore();
+    const run = await runEvaluation({ engine, store, items: items(2, 1), settings: { k: 1 } });
     expect(run.results).toHaveLength(2);
+    // Stored too, as every judgment is: the app's results are read from the store.
+    for (const j of run.results.flatMap((r) => r.judgments)) expect(await store.getJudgment(j.id)).toEqual(j);
     for (const r of run.results) {
       const dims = r.judgments.filter((j) => j.kind !== 'bystander');
       expect(dims).toHaveLength(3);
