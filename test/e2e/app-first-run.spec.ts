@@ -11,7 +11,7 @@ test('first run: demo people, model choice, a scored reply and its chart', async
   await expect(page.getByRole('navigation', { name: 'People' }).getByRole('link', { name: 'Maya Okafor' })).toBeVisible();
   await expect(page.getByRole('complementary', { name: 'Getting started' })).toContainText('load a model');
   // The suggestion is named as people read it, not by its hub id (this browser's WebGPU is software: the CPU model).
-  await expect(page.getByRole('complementary', { name: 'Getting started' })).toContainText('we suggest Qwen2.5 0.5B Instruct (Transformers.js, CPU) (about 500 MB download)');
+  await expect(page.getByRole('complementary', { name: 'Getting started' })).toContainText('we suggest Qwen2.5 0.5B Instruct (Transformers.js, CPU) (about 500 MiB download)');
   await expect(page.getByRole('complementary', { name: 'Getting started' })).not.toContainText('onnx-community/');
 
   await openWithScriptedEngine(page);
