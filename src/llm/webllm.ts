@@ -1,6 +1,9 @@
 // WebLLM adapter: the page side of WebLLM's own worker protocol (WebWorkerMLCEngine talking
 // to WebWorkerMLCEngineHandler in workers/webllm.worker.ts). Kept thin and by the book: it
-// only translates Attune's ChatRequest to WebLLM's documented OpenAI-style fields and back.
+// translates Attune's ChatRequest to WebLLM's documented OpenAI-style fields and back. What it
+// adds is the worker's life cycle, because WebLLM cannot always be stopped: a cancelled request
+// settles at once, a worker still busy after an interrupt is replaced (the model reloads from
+// the cache), and unloading ends within UNLOAD_TIMEOUT_MS even while the GPU queue is busy.
 
 import {
   WebWorkerMLCEngine,
