@@ -68,6 +68,8 @@ test('download with progress, cancel, test, delete, side-load, then load with th
   await page.goto('/#/models');
   const tiny = await addTinyModel(page);
   await expect(tiny).toContainText('cached: no');
+  // The button says where the files come from: the folder's own host.
+  await expect(tiny.getByRole('button', { name: `Download from ${new URL(page.url()).host}`, exact: true })).toBeVisible();
 
   // Cancel a download held mid-way.
   const hold = await holdModelFile(context);
