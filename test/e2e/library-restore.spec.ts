@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page, TestInfo } from '@playwright/test';
 import { expect, test } from './library-net.ts';
+import { seriousViolations } from './support/axe.ts';
 
 const SHAREGPT = 'test/fixtures/library/sharegpt-small.json';
 const PERSON = 'ShareGPT: sharegpt-small';
@@ -93,6 +94,7 @@ test('a restore is previewed, and the library it replaced comes back with one cl
   const row = (name: string) => confirm.getByRole('row', { name: new RegExp(`^${name} `) }).getByRole('cell');
   await expect(row('people')).toHaveText([String(inBackup('people') + 1), String(inBackup('people'))]);
   await expect(row('messages')).toHaveText([String(inBackup('messages') + 2), String(inBackup('messages'))]);
+  expect(await seriousViolations(page), 'restore preview').toEqual([]);
   await confirm.getByRole('button', { name: 'Yes, restore' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Restored the library from good.json' })).toBeVisible();
   await expect(people(page).getByRole('listitem')).toHaveCount(inBackup('people'));
@@ -103,6 +105,7 @@ test('a restore is previewed, and the library it replaced comes back with one cl
   await page.getByRole('link', { name: 'Library' }).first().click();
   const safety = page.getByRole('group', { name: 'The library before the restore' });
   await expect(safety).toContainText(`${inBackup('people') + 1} people, ${inBackup('conversations') + 1} conversations, ${inBackup('messages') + 2} messages`);
+  expect(await seriousViolations(page), 'safety copy').toEqual([]);
   await safety.getByRole('button', { name: 'Undo the restore' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'The library is back as it was before the restore.' })).toBeVisible();
   await page.reload();
