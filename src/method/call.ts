@@ -4,7 +4,7 @@
 // transient (llm/errors.ts isTransient: a timeout, a 5xx, an unreadable answer), then thrown; any
 // other (a 401, a missing model, a context overflow, a bad request) is thrown at once: it stops
 // the run rather than filling it with failures.
-import { SAMPLE_SEED_STRIDE, type ChatEngine, type ChatMessage, type TokenLogprob } from '../llm/engine.ts';
+import { SAMPLE_SEED_STRIDE, type ChatEngine, type ChatMessage, type ChatRequest, type TokenLogprob } from '../llm/engine.ts';
 import { isTransient } from '../llm/errors.ts';
 
 export interface StepRequest<T> {
@@ -77,6 +77,19 @@ function isAbort(error: unknown, signal?: AbortSignal): boolean {
   return e?.name === 'AbortError' || e?.code === 'aborted';
 }
 
+/** The fields of the engine request that every attempt and sample of a step shares. */
+function chatFields(engine: ChatEngine, request: StepRequest<unknown>, signal?: AbortSignal): ChatRequest {
+  return {
+    messages: request.messages,
+    temperature: request.temperature,
+    maxTokens: request.maxTokens,
+    jsonSchema: engine.info.constrainedJson ? request.schema : undefined,
+    logprobs: request.logprobs,
+    topLogprobs: request.logprobs ? 5 : undefined,
+    signal,
+  };
+}
+
 export async function callStep<T>(engine: ChatEngine, request: StepRequest<T>, options: CallOptions): Promise<StepOutcome<T>> {
   const usage = emptyUsage();
   let raw = '';
@@ -93,14 +106,8 @@ export async function callStep<T>(engine: ChatEngine, request: StepRequest<T>, o
     let result;
     try {
       result = await engine.chat({
-        messages: request.messages,
-        temperature: request.temperature,
+        ...chatFields(engine, request, options.signal),
         seed: request.seed === undefined ? undefined : request.seed + (attempt - 1),
-        maxTokens: request.maxTokens,
-        jsonSchema: engine.info.constrainedJson ? request.schema : undefined,
-        logprobs: request.logprobs,
-        topLogprobs: request.logprobs ? 5 : undefined,
-        signal: options.signal,
         onToken: request.onToken,
       });
     } catch (e) {
@@ -150,17 +157,7 @@ export async function callSamples<T>(engine: ChatEngine, request: StepRequest<T>
   const started = Date.now();
   let result;
   try {
-    result = await engine.chat({
-      messages: request.messages,
-      temperature: request.temperature,
-      seed,
-      maxTokens: request.maxTokens,
-      jsonSchema: engine.info.constrainedJson ? request.schema : undefined,
-      logprobs: request.logprobs,
-      topLogprobs: request.logprobs ? 5 : undefined,
-      signal: options.signal,
-      n,
-    });
+    result = await engine.chat({ ...chatFields(engine, request, options.signal), seed, n });
   } catch (e) {
     if (isAbort(e, options.signal) || !isTransient(e) || options.retries === 0) throw e;
     // A transient failure of the shared request (a timeout, a 5xx): each sample is asked alone,
