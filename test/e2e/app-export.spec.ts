@@ -64,7 +64,9 @@ test('exports download and parse back; the HTML report works from disk with the 
   await expect(report.getByRole('heading', { level: 1 })).toContainText('Maya Okafor');
   await expect(report.locator('svg.chart')).toBeVisible();
   await expect(report.locator('svg.chart rect title')).toHaveCount(3 * 6);
-  await expect(report.getByText('Overall empathy score (reference)')).toBeVisible();
+  await expect(report.getByRole('rowheader', { name: 'Overall empathy score (reference)' })).toBeVisible();
+  // The report explains its figures where it stands, for readers who never saw the app.
+  await expect(report.getByRole('term').filter({ hasText: 'Mean empathy' })).toBeVisible();
   const personalized = report.locator('details', { hasText: 'personalized: reply and analyses' });
   await personalized.locator('summary').click();
   await expect(personalized.getByText(/resonation: \d\.\d\/5/)).toBeVisible();
