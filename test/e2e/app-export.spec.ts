@@ -67,6 +67,7 @@ test('exports download and parse back; the HTML report works from disk with the 
   await expect(report.getByRole('rowheader', { name: 'Overall empathy score (reference)' })).toBeVisible();
   // The report explains its figures where it stands, for readers who never saw the app.
   await expect(report.getByRole('term').filter({ hasText: 'Mean empathy' })).toBeVisible();
+  await expect(report.getByRole('table', { name: 'How these results were produced' })).toContainText('default');
   const personalized = report.locator('details', { hasText: 'personalized: reply and analyses' });
   await personalized.locator('summary').click();
   await expect(personalized.getByText(/resonation: \d\.\d\/5/)).toBeVisible();
