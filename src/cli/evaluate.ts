@@ -15,14 +15,15 @@ import type { ImportBundle } from '../domain/bundle.ts';
 import { parseFiles } from '../import/index.ts';
 import type { JsonMode } from '../llm/openai.ts';
 import { EngineError } from '../llm/errors.ts';
-import type { Engine } from '../llm/engine.ts';
+import type { ChatEngine, Engine } from '../llm/engine.ts';
 import { createEngine, type EngineChoice } from '../llm/registry.ts';
 import { MethodError } from '../method/errors.ts';
 import {
   labelAgreement, summarize, summarizeBySystem, type DatasetSummary, type LabelAgreement, type MeanWithCounts,
 } from '../method/aggregate.ts';
-import { runEvaluation, RunSetupError, type CandidateResult, type EvaluationItem } from '../method/pipeline.ts';
-import { DEFAULT_PROTOCOL, PROTOCOL_NAMES, PROTOCOLS, protocolSettings } from '../method/protocols.ts';
+import { runEvaluation, RunSetupError, type CandidateResult, type EvaluationItem, type RunResult } from '../method/pipeline.ts';
+import type { EvaluationStore } from '../method/store.ts';
+import { DEFAULT_PROTOCOL, PROTOCOL_NAMES, PROTOCOLS, protocolSettings, type ProtocolName } from '../method/protocols.ts';
 import { runHeader } from '../method/run-header.ts';
 import { parseJudgeTemplate, TemplateError, type JudgeTemplate } from '../method/template.ts';
 import { profilePerson } from '../method/profile.ts';
@@ -82,7 +83,7 @@ server error, 2 on wrong usage or a results file of another run, 130 when interr
 to resume).
 `;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 function integer(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
@@ -98,26 +99,32 @@ function number(name: string, value: string | undefined, min: number): number | 
   return n;
 }
 
-function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+export function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be ${allowed.join(', ')}, got "${value}"`);
   return value as T;
 }
 
-interface Args {
+/** What `evaluate` and `compare` both take: the data, the engine, settings over the protocol, how to run. */
+export interface RunArgs {
   data: string[];
   predictions: string[];
   criteria: string[];
   /** What the engine registry makes, and the model that engine loads. */
   engine: EngineChoice;
   model: string;
+  judgeTemplate?: string;
+  /** Settings given on the command line, over the protocol's. */
+  overrides: Partial<EvaluationSettings>;
+  concurrency: number;
+  quiet: boolean;
+}
+
+interface Args extends RunArgs {
   out: string;
   newRun: boolean;
   format: 'jsonl' | 'reference';
-  judgeTemplate?: string;
   settings: EvaluationSettings;
-  concurrency: number;
-  quiet: boolean;
 }
 
 const DTYPES = ['fp32', 'fp16', 'q8', 'q4', 'q4f16'] as const;
@@ -139,25 +146,23 @@ function transformersChoice(dir: string, dtypeOption: string | undefined): { eng
   return { engine: { kind: 'transformers', localModelPath: `${dirname(folder)}/`, allowRemoteModels: false, dtype: wanted[0], inWorker: false }, model: basename(folder) };
 }
 
-function parse(argv: string[]): Args | 'help' {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      data: { type: 'string', multiple: true }, predictions: { type: 'string', multiple: true }, criteria: { type: 'string', multiple: true }, engine: { type: 'string' },
-      'base-url': { type: 'string' }, model: { type: 'string' }, 'api-key': { type: 'string' }, out: { type: 'string' },
-      'model-dir': { type: 'string' }, dtype: { type: 'string' },
-      protocol: { type: 'string' }, 'new-run': { type: 'boolean' }, format: { type: 'string' }, 'judge-template': { type: 'string' },
-      'missing-criteria': { type: 'string' }, temperature: { type: 'string' }, 'no-bystander': { type: 'boolean' },
-      mode: { type: 'string' }, k: { type: 'string' }, lambda: { type: 'string' }, concurrency: { type: 'string' },
-      retries: { type: 'string' }, seed: { type: 'string' }, 'context-window': { type: 'string' }, 'json-mode': { type: 'string' },
-      'timeout-ms': { type: 'string' }, 'no-stream': { type: 'boolean' }, 'one-call-per-trial': { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return 'help';
+/** parseArgs options shared by `evaluate` and `compare`. */
+export const RUN_OPTIONS = {
+  data: { type: 'string', multiple: true }, predictions: { type: 'string', multiple: true }, criteria: { type: 'string', multiple: true }, engine: { type: 'string' },
+  'base-url': { type: 'string' }, model: { type: 'string' }, 'api-key': { type: 'string' },
+  'model-dir': { type: 'string' }, dtype: { type: 'string' }, 'judge-template': { type: 'string' },
+  'missing-criteria': { type: 'string' }, temperature: { type: 'string' }, 'no-bystander': { type: 'boolean' },
+  mode: { type: 'string' }, k: { type: 'string' }, lambda: { type: 'string' }, concurrency: { type: 'string' },
+  retries: { type: 'string' }, seed: { type: 'string' }, 'context-window': { type: 'string' }, 'json-mode': { type: 'string' },
+  'timeout-ms': { type: 'string' }, 'no-stream': { type: 'boolean' }, 'one-call-per-trial': { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
+type RunValues = ReturnType<typeof parseArgs<{ options: typeof RUN_OPTIONS; allowPositionals: true }>>['values'];
+
+/** The data, engine and settings options, checked: a wrong value is a UsageError naming the option. */
+export function parseRunArgs(values: RunValues, positionals: string[]): RunArgs {
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}" (files go after --data)`);
   if (!values.data?.length) throw new UsageError('--data FILE is required');
-  if (!values.out) throw new UsageError('--out FILE is required');
   const engine = values.engine ?? 'openai';
   if (engine !== 'openai' && engine !== 'transformers') throw new UsageError(`--engine must be openai or transformers, got "${engine}" (WebLLM needs a browser: use the app)`);
   let chosen: { engine: EngineChoice; model: string };
@@ -179,7 +184,6 @@ function parse(argv: string[]): Args | 'help' {
       model: values.model,
     };
   }
-  const protocol = oneOf('protocol', values.protocol, PROTOCOL_NAMES) ?? DEFAULT_PROTOCOL;
   const overrides: Partial<EvaluationSettings> = {
     mode: oneOf('mode', values.mode, ['fixed', 'dynamic', 'logprob'] as const),
     k: integer('k', values.k, 1),
@@ -191,24 +195,45 @@ function parse(argv: string[]): Args | 'help' {
     ...(values['no-bystander'] ? { bystander: false } : {}),
     ...(values['one-call-per-trial'] ? { samplesPerCall: 1 as const } : {}),
   };
-  let settings: EvaluationSettings;
-  try {
-    settings = protocolSettings(protocol, Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
   return {
     data: values.data,
     predictions: values.predictions ?? [],
     criteria: values.criteria ?? [],
     ...chosen,
+    judgeTemplate: values['judge-template'],
+    overrides: Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+    concurrency: integer('concurrency', values.concurrency, 1) ?? 1,
+    quiet: !!values.quiet,
+  };
+}
+
+/** A protocol's settings with the command line's over them; an invalid combination is a UsageError. */
+export function settingsFor(protocol: ProtocolName, overrides: Partial<EvaluationSettings>): EvaluationSettings {
+  try {
+    return protocolSettings(protocol, overrides);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function parse(argv: string[]): Args | 'help' {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ...RUN_OPTIONS, out: { type: 'string' }, protocol: { type: 'string' }, 'new-run': { type: 'boolean' }, format: { type: 'string' },
+    },
+  });
+  if (values.help) return 'help';
+  const common = parseRunArgs(values, positionals);
+  if (!values.out) throw new UsageError('--out FILE is required');
+  const protocol = oneOf('protocol', values.protocol, PROTOCOL_NAMES) ?? DEFAULT_PROTOCOL;
+  return {
+    ...common,
     out: values.out,
     newRun: !!values['new-run'],
     format: oneOf('format', values.format, ['jsonl', 'reference'] as const) ?? 'jsonl',
-    judgeTemplate: values['judge-template'],
-    settings,
-    concurrency: integer('concurrency', values.concurrency, 1) ?? 1,
-    quiet: !!values.quiet,
+    settings: settingsFor(protocol, common.overrides),
   };
 }
 
@@ -348,6 +373,166 @@ export function referenceResultsPath(predictionsPath: string): string {
   return `${predictionsPath.replace(/\.json$/i, '')}_fix_criteria_res.json`;
 }
 
+/** The data of a run, read and parsed; a number is the exit code after the problem was reported. */
+export interface RunData {
+  files: { name: string; bytes: Uint8Array }[];
+  data: ReturnType<typeof merge>;
+  /** The cases that have candidates to judge. */
+  cases: Case[];
+  judgeTemplate?: JudgeTemplate;
+}
+
+export async function loadRunData(a: RunArgs, command: string, err: (s: string) => void): Promise<RunData | number> {
+  const files = [];
+  for (const path of [...a.data, ...a.predictions, ...a.criteria]) {
+    try {
+      files.push({ name: path, bytes: new Uint8Array(await readFile(path)) });
+    } catch (e) {
+      err(`attune ${command}: cannot read ${path}: ${(e as Error).message}`);
+      return 1;
+    }
+  }
+  let judgeTemplate: JudgeTemplate | undefined;
+  if (a.judgeTemplate) {
+    try {
+      judgeTemplate = await parseJudgeTemplate(basename(a.judgeTemplate), await readFile(a.judgeTemplate, 'utf8'));
+    } catch (e) {
+      err(`attune ${command}: ${(e as Error).message}`);
+      return e instanceof TemplateError ? 2 : 1;
+    }
+  }
+  const parsed = await parseFiles(files);
+  for (const issue of parsed.issues) err(`${issue.file} (${issue.where}): ${issue.message}`);
+  if (parsed.issues.length) return 1;
+  const data = merge(parsed.bundles);
+  const cases = data.cases.filter((c) => data.candidates.some((x) => x.caseId === c.id));
+  if (!cases.length) {
+    err(`attune ${command}: the data holds ${data.cases.length} cases but no candidate replies to judge (PersonaEmp sessions need --predictions)`);
+    return 1;
+  }
+  if (cases.length < data.cases.length) err(`note: ${data.cases.length - cases.length} cases have no candidate and are left out`);
+  return { files, data, cases, judgeTemplate };
+}
+
+/** Memories and persona per person (imported ones as they are, otherwise from the history), and the items to judge. */
+export async function profileItems(engine: ChatEngine, store: EvaluationStore, d: RunData, retries: number, signal: AbortSignal, err: (s: string) => void): Promise<EvaluationItem[]> {
+  const { data } = d;
+  const context = new Map<string, { persona?: Persona; memories: Memory[] }>();
+  for (const personId of new Set(d.cases.map((c) => c.personId))) {
+    const imported = data.memories.filter((m) => m.personId === personId);
+    const profile = await profilePerson(engine, store, {
+      personId,
+      conversations: data.conversations.filter((c) => c.personId === personId),
+      messages: data.messages.filter((m) => m.personId === personId),
+    }, {
+      memories: imported.length ? imported : undefined,
+      persona: latestPersona(data.personas.filter((p) => p.personId === personId)) ?? 'infer',
+      retries, signal,
+    });
+    for (const f of profile.memoryFailures) err(`memories of conversation ${f.conversationId} failed: ${f.error}`);
+    if (profile.personaFailure) err(`persona of ${personId} failed (judging without one): ${profile.personaFailure.error}`);
+    context.set(personId, { persona: profile.persona, memories: profile.memories });
+  }
+  return d.cases.map((c) => ({ case: c, ...context.get(c.personId)!, candidates: data.candidates.filter((x) => x.caseId === c.id) }));
+}
+
+export interface JudgedFile {
+  out: string;
+  /** Every result of the run in the data's order, those of earlier runs into the same file included. */
+  lines: ResultLine[];
+  /** What this invocation did (resumed candidates cost nothing here). */
+  run: RunResult;
+  ms: number;
+  resumed: number;
+  cachedJudgments: number;
+}
+
+export interface OpenedResults {
+  out: string;
+  header: RunHeader;
+  done: ResultLine[];
+  headerWritten: boolean;
+}
+
+/**
+ * The results file of a run: `out` (or a new file beside it with newRun), with the results of
+ * this same run already there. Throws OtherRunError when it holds another run, before any work.
+ */
+export function openResults(path: string, newRun: boolean, header: RunHeader, err: (s: string) => void): OpenedResults {
+  let out = path;
+  if (newRun && existsSync(out)) {
+    out = nextFreePath(out);
+    err(`New run: writing to ${out}`);
+  }
+  const previous = readDone(out, header, err);
+  if (previous.startedAt) header.startedAt = previous.startedAt;
+  if (previous.lines.length) err(`Resuming: ${previous.lines.length} candidates already in ${out}`);
+  // The header goes in with the first result, so a run that judged nothing leaves no file behind.
+  return { out, header, done: previous.lines, headerWritten: previous.startedAt !== null };
+}
+
+/** Judges the items under the header's settings into the opened results file, one line per candidate as it completes. */
+export async function judgeIntoFile(opened: OpenedResults, o: {
+  engine: ChatEngine; store: EvaluationStore; items: EvaluationItem[];
+  judgeTemplate?: JudgeTemplate; concurrency: number; signal: AbortSignal; quiet: boolean; err: (s: string) => void;
+}): Promise<JudgedFile> {
+  const { header, out, done } = opened;
+  const { err } = o;
+  let headerWritten = opened.headerWritten;
+  const doneIds = new Set(done.map((l) => l.candidateId));
+  const casesById = new Map(o.items.map((i) => [i.case.id, i.case]));
+  const lines = [...done];
+  let lastProgress = 0;
+  let cachedJudgments = 0;
+  const started = Date.now();
+  const run = await runEvaluation({
+    engine: o.engine, store: o.store, items: o.items, settings: header.settings, judgeTemplate: o.judgeTemplate, concurrency: o.concurrency, signal: o.signal,
+    skip: (c) => doneIds.has(c.id),
+    onProgress: (e) => {
+      if (o.quiet || (Date.now() - lastProgress < 500 && e.done !== e.total)) return;
+      lastProgress = Date.now();
+      err(`[${e.done}/${e.total}] ${e.step} ${e.item}${e.cached ? ' (cached)' : ''}${e.tokensPerSecond ? `  ${e.tokensPerSecond.toFixed(1)} tok/s` : ''}`);
+    },
+    onResult: (r) => {
+      const line = toLine(r, casesById.get(r.caseId)!, header);
+      appendFileSync(out, `${headerWritten ? '' : `${JSON.stringify(header)}\n`}${JSON.stringify(line)}\n`);
+      headerWritten = true;
+      lines.push(line);
+      cachedJudgments += r.cachedJudgments;
+    },
+  });
+  const ms = Date.now() - started;
+  // In the data's order, whatever order they were written in.
+  const order = new Map(o.items.flatMap((i) => i.candidates).map((c, i) => [c.id, i]));
+  lines.sort((x, y) => (order.get(x.candidateId) ?? 0) - (order.get(y.candidateId) ?? 0));
+  return { out, lines, run, ms, resumed: done.length, cachedJudgments };
+}
+
+/** The exit code for an error that stopped a run, after saying what it was. */
+export function stoppedRun(e: unknown, command: string, interrupted: boolean, err: (s: string) => void): number {
+  if (interrupted) {
+    err(`Interrupted. Every finished judgment is saved; run the same command again to resume.`);
+    return 130;
+  }
+  if (e instanceof RunSetupError) {
+    err(`attune ${command}: ${e.message}`);
+    return 2;
+  }
+  if (e instanceof OtherRunError) {
+    err(`attune ${command}: ${e.message}`);
+    return 2;
+  }
+  const typed = e instanceof EngineError || e instanceof MethodError;
+  const message = typed ? `${e.userMessage}\n  (${e.message})` : (e as Error).message;
+  err(`attune ${command}: ${message}`);
+  return 1;
+}
+
+/** The data's file names and content hashes, for the run header. */
+export function dataHashes(d: RunData): { file: string; sha256: string }[] {
+  return d.files.map((f) => ({ file: basename(f.name), sha256: sha256Bytes(f.bytes) }));
+}
+
 export async function run(argv: string[]): Promise<number> {
   let args: Args | 'help';
   try {
@@ -362,35 +547,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const a = args;
   const err = (s: string) => process.stderr.write(`${s}\n`);
-
-  const files = [];
-  for (const path of [...a.data, ...a.predictions, ...a.criteria]) {
-    try {
-      files.push({ name: path, bytes: new Uint8Array(await readFile(path)) });
-    } catch (e) {
-      err(`attune evaluate: cannot read ${path}: ${(e as Error).message}`);
-      return 1;
-    }
-  }
-  let judgeTemplate: JudgeTemplate | undefined;
-  if (a.judgeTemplate) {
-    try {
-      judgeTemplate = await parseJudgeTemplate(basename(a.judgeTemplate), await readFile(a.judgeTemplate, 'utf8'));
-    } catch (e) {
-      err(`attune evaluate: ${(e as Error).message}`);
-      return e instanceof TemplateError ? 2 : 1;
-    }
-  }
-  const parsed = await parseFiles(files);
-  for (const issue of parsed.issues) err(`${issue.file} (${issue.where}): ${issue.message}`);
-  if (parsed.issues.length) return 1;
-  const data = merge(parsed.bundles);
-  const withCandidates = data.cases.filter((c) => data.candidates.some((x) => x.caseId === c.id));
-  if (!withCandidates.length) {
-    err(`attune evaluate: the data holds ${data.cases.length} cases but no candidate replies to judge (PersonaEmp sessions need --predictions)`);
-    return 1;
-  }
-  if (withCandidates.length < data.cases.length) err(`note: ${data.cases.length - withCandidates.length} cases have no candidate and are left out`);
+  const loaded = await loadRunData(a, 'evaluate', err);
+  if (typeof loaded === 'number') return loaded;
 
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted'));
@@ -400,80 +558,19 @@ export async function run(argv: string[]): Promise<number> {
   try {
     adapter = await createEngine(a.engine);
     const engine = await adapter.load(a.model, { signal: controller.signal });
-    const header = runHeader({
-      settings: a.settings, engine: engine.info, judgeTemplate, startedAt: new Date(),
-      data: files.map((f) => ({ file: basename(f.name), sha256: sha256Bytes(f.bytes) })),
-    });
+    const header = runHeader({ settings: a.settings, engine: engine.info, judgeTemplate: loaded.judgeTemplate, startedAt: new Date(), data: dataHashes(loaded) });
     // Judgments are cached beside the first --out, and reused by any run whose keys match.
     const store = new JsonlEvaluationStore(`${a.out}.cache.jsonl`);
     if (store.skippedLines) err(`note: ${store.skippedLines} unreadable lines in ${store.path} were skipped (that work is redone)`);
-    let out = a.out;
-    if (a.newRun && existsSync(out)) {
-      out = nextFreePath(out);
-      err(`New run: writing to ${out}`);
-    }
-    let done: ResultLine[];
-    // The header goes in with the first result, so a run that judged nothing leaves no file behind.
-    let headerWritten: boolean;
-    try {
-      const previous = readDone(out, header, err);
-      done = previous.lines;
-      headerWritten = previous.startedAt !== null;
-      if (previous.startedAt) header.startedAt = previous.startedAt;
-    } catch (e) {
-      if (!(e instanceof OtherRunError)) throw e;
-      err(`attune evaluate: ${e.message}`);
-      return 2;
-    }
-    const doneIds = new Set(done.map((l) => l.candidateId));
-    if (done.length) err(`Resuming: ${done.length} candidates already in ${out}`);
-
-    // Memories and persona per person: imported ones as they are, otherwise from the history.
-    const items: EvaluationItem[] = [];
-    const context = new Map<string, { persona?: Persona; memories: Memory[] }>();
-    for (const personId of new Set(withCandidates.map((c) => c.personId))) {
-      const imported = data.memories.filter((m) => m.personId === personId);
-      const profile = await profilePerson(engine, store, {
-        personId,
-        conversations: data.conversations.filter((c) => c.personId === personId),
-        messages: data.messages.filter((m) => m.personId === personId),
-      }, {
-        memories: imported.length ? imported : undefined,
-        persona: latestPersona(data.personas.filter((p) => p.personId === personId)) ?? 'infer',
-        retries: a.settings.retries, signal: controller.signal,
-      });
-      for (const f of profile.memoryFailures) err(`memories of conversation ${f.conversationId} failed: ${f.error}`);
-      if (profile.personaFailure) err(`persona of ${personId} failed (judging without one): ${profile.personaFailure.error}`);
-      context.set(personId, { persona: profile.persona, memories: profile.memories });
-    }
-    for (const c of withCandidates) {
-      items.push({ case: c, ...context.get(c.personId)!, candidates: data.candidates.filter((x) => x.caseId === c.id) });
-    }
-    const casesById = new Map(withCandidates.map((c) => [c.id, c]));
-    const lines = [...done];
-    let lastProgress = 0;
-    let cachedJudgments = 0;
-    const run = await runEvaluation({
-      engine, store, items, settings: a.settings, judgeTemplate, concurrency: a.concurrency, signal: controller.signal,
-      skip: (c) => doneIds.has(c.id),
-      onProgress: (e) => {
-        if (a.quiet || (Date.now() - lastProgress < 500 && e.done !== e.total)) return;
-        lastProgress = Date.now();
-        err(`[${e.done}/${e.total}] ${e.step} ${e.item}${e.cached ? ' (cached)' : ''}${e.tokensPerSecond ? `  ${e.tokensPerSecond.toFixed(1)} tok/s` : ''}`);
-      },
-      onResult: (r) => {
-        const line = toLine(r, casesById.get(r.caseId)!, header);
-        appendFileSync(out, `${headerWritten ? '' : `${JSON.stringify(header)}\n`}${JSON.stringify(line)}\n`);
-        headerWritten = true;
-        lines.push(line);
-        cachedJudgments += r.cachedJudgments;
-      },
+    const opened = openResults(a.out, a.newRun, header, err);
+    const items = await profileItems(engine, store, loaded, a.settings.retries, controller.signal, err);
+    const judged = await judgeIntoFile(opened, {
+      engine, store, items, judgeTemplate: loaded.judgeTemplate,
+      concurrency: a.concurrency, signal: controller.signal, quiet: a.quiet, err,
     });
-    err(`This run: ${run.usage.calls} model calls (${run.usage.promptTokens} prompt + ${run.usage.completionTokens} completion tokens), ${cachedJudgments} judgments reused from ${store.path}, ${done.length} candidates already in ${out}`);
+    const { run, lines } = judged;
+    err(`This run: ${run.usage.calls} model calls (${run.usage.promptTokens} prompt + ${run.usage.completionTokens} completion tokens), ${judged.cachedJudgments} judgments reused from ${store.path}, ${judged.resumed} candidates already in ${judged.out}`);
     if (run.samplesFallback) err('note: the server returned fewer samples than n asked for; the run went on with one request per trial');
-    // In the data's order, whatever order they were written in.
-    const order = new Map(items.flatMap((i) => i.candidates).map((c, i) => [c.id, i]));
-    lines.sort((x, y) => (order.get(x.candidateId) ?? 0) - (order.get(y.candidateId) ?? 0));
     process.stdout.write(formatSummary(summarize(lines.map((l) => l.aggregate)), agreementOf(lines)));
     const systems = summarizeBySystem(lines.filter((l) => l.system !== null).map((l) => ({ system: l.system!, aggregate: l.aggregate })));
     if (systems.length) {
@@ -489,18 +586,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (controller.signal.aborted) {
-      err(`Interrupted. Every finished judgment is saved; run the same command again to resume.`);
-      return 130;
-    }
-    if (e instanceof RunSetupError) {
-      err(`attune evaluate: ${e.message}`);
-      return 2;
-    }
-    const typed = e instanceof EngineError || e instanceof MethodError;
-    const message = typed ? `${e.userMessage}\n  (${e.message})` : (e as Error).message;
-    err(`attune evaluate: ${message}`);
-    return 1;
+    return stoppedRun(e, 'evaluate', controller.signal.aborted, err);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -2,6 +2,7 @@
 const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
   import: () => import('./import.ts'),
   evaluate: () => import('./evaluate.ts'),
+  compare: () => import('./compare.ts'),
 };
 
 const usage = `Usage: attune <command> [options]
@@ -9,6 +10,7 @@ const usage = `Usage: attune <command> [options]
 Commands:
   import FILE... [--dry-run] [--json]   read chat exports and data sets
   evaluate --data FILE ...              score candidate replies (see attune evaluate --help)
+  compare --protocols A,B --data FILE ...   run two protocols on the same data and compare them
 `;
 
 export async function main(argv: string[]): Promise<number> {

@@ -2,6 +2,7 @@
 export * from './aggregate.ts';
 export * from './call.ts';
 export * from './compare.ts';
+export * from './compare-protocols.ts';
 export * from './context.ts';
 export * from './dimensions.ts';
 export * from './generate.ts';
