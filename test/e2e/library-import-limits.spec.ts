@@ -34,6 +34,21 @@ function storeCounts(page: Page): Promise<Record<string, number>> {
   });
 }
 
+/**
+ * Counts once the first run's demo data is in (it is imported like any file, in the background):
+ * nothing pending in the journal, people present, and two reads in a row the same.
+ */
+async function settledCounts(page: Page): Promise<Record<string, number>> {
+  let last = '';
+  await expect.poll(async () => {
+    const counts = await storeCounts(page);
+    const settled = counts.importJournal === 0 && counts.people > 0 && JSON.stringify(counts) === last;
+    last = JSON.stringify(counts);
+    return settled;
+  }, { timeout: 30_000, intervals: [200] }).toBe(true);
+  return JSON.parse(last);
+}
+
 /** Keeps every text the import panel's status line shows, to check progress was reported. */
 async function recordStatus(page: Page) {
   await page.evaluate(() => {
@@ -89,7 +104,7 @@ const PERSON = /ChatGPT export \(conversations\.json\)/;
 
 test('an import interrupted by closing the page leaves nothing after a reload, and the same file then imports whole', async ({ page, context }) => {
   await openLibrary(page);
-  const before = await storeCounts(page);
+  const before = await settledCounts(page);
   await chooseAndPreview(page, EXPORT);
   await importUntilPartlyWritten(page, before);
   // No person while the import runs: people are written with the commit.
@@ -111,7 +126,7 @@ test('an import interrupted by closing the page leaves nothing after a reload, a
 
 test('cancelling an import mid-write ends its worker and leaves the store as it was', async ({ page }) => {
   await openLibrary(page);
-  const before = await storeCounts(page);
+  const before = await settledCounts(page);
   await recordStatus(page);
   await chooseAndPreview(page, EXPORT);
   await importUntilPartlyWritten(page, before);
@@ -135,7 +150,7 @@ function casesCsv(rows: number): Buffer {
 
 test('a CSV of 1,000,000 rows is refused up front with the limit and the reason, and the store is unchanged', async ({ page }, testInfo) => {
   await openLibrary(page);
-  const before = await storeCounts(page);
+  const before = await settledCounts(page);
   const path = testInfo.outputPath('million.csv');
   writeFileSync(path, casesCsv(1_000_000));
   const started = Date.now();
@@ -149,7 +164,7 @@ test('a CSV of 1,000,000 rows is refused up front with the limit and the reason,
 
 test('a CSV under the limit shows its progress and can be cancelled mid-write, leaving the store unchanged', async ({ page }) => {
   await openLibrary(page);
-  const before = await storeCounts(page);
+  const before = await settledCounts(page);
   await recordStatus(page);
   const preview = await chooseAndPreview(page, { name: 'cases.csv', buffer: casesCsv(60_000) });
   await expect(preview.getByRole('row', { name: /cases\.csv/ }).getByRole('cell')).toHaveText(['csv', '1', '0', '0', '0', '60000', '60000', '0']);
