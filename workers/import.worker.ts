@@ -6,7 +6,7 @@
 import { parseFiles, type InputFile, type ParseOptions, type ParseResult } from '../src/import/index.ts';
 import { summarize } from '../src/import/preview.ts';
 import type { ImportProgress, ImportReply, ImportRequest } from '../src/import/client.ts';
-import { IMPORT_LOCK_PREFIX, db, type ImportAdded } from '../src/store/db.ts';
+import { db, holdingImportLock, type ImportAdded } from '../src/store/db.ts';
 import { countBundle } from '../src/domain/bundle.ts';
 
 type Source = { kind: 'files'; files: File[] } | { kind: 'text'; text: string; name: string };
@@ -79,12 +79,6 @@ async function apply(importId: string): Promise<ImportAdded> {
   }
 }
 
-/** Holds the import's lock while it runs, so no other tab sweeps it as abandoned. */
-function whileLocked<T>(importId: string, task: () => Promise<T>): Promise<T> {
-  const locks = self.navigator.locks;
-  return locks ? locks.request(IMPORT_LOCK_PREFIX + importId, task) : task();
-}
-
 async function handle(request: ImportRequest): Promise<ImportReply> {
   switch (request.kind) {
     case 'parseFiles':
@@ -95,7 +89,7 @@ async function handle(request: ImportRequest): Promise<ImportReply> {
         : { kind: 'text', text: request.text, name: request.name });
     case 'apply': {
       if (!readBytes) throw new Error('nothing was parsed to apply');
-      return { kind: 'added', added: await whileLocked(request.importId, () => apply(request.importId)) };
+      return { kind: 'added', added: await holdingImportLock(request.importId, () => apply(request.importId)) };
     }
   }
 }

@@ -8,7 +8,7 @@
 // closed import is taken back (here on cancel, otherwise when the store next opens).
 import type { ParseOptions } from './index.ts';
 import type { ImportPreview } from './preview.ts';
-import { IMPORT_LOCK_PREFIX, db, type ImportAdded } from '../store/db.ts';
+import { db, holdingImportLock, type ImportAdded } from '../store/db.ts';
 
 /** Page → worker. At most one parse per worker, then at most one apply. */
 export type ImportRequest =
@@ -82,8 +82,7 @@ export class ImportTask {
 
 /** Waits until the import's lock is free (its worker is gone), then sweeps what it left. */
 async function takeBack(importId: string): Promise<void> {
-  const locks = globalThis.navigator?.locks;
-  if (locks) await locks.request(IMPORT_LOCK_PREFIX + importId, async () => {});
+  await holdingImportLock(importId, async () => {});
   await db.sweepAbandonedImports();
 }
 

@@ -47,7 +47,16 @@ export type ImportAdded = Record<ImportTable | 'criteria', number>;
 export interface ImportJournalRow { seq?: number; importId: string; table: ImportTable; ids: string[] }
 
 /** An import in progress holds this Web Lock (name + import id) until it commits or dies. */
-export const IMPORT_LOCK_PREFIX = 'attune-import:';
+const IMPORT_LOCK_PREFIX = 'attune-import:';
+
+/**
+ * Runs an import holding its lock, so that no other tab (or this one, on a cancel) sweeps it as
+ * abandoned meanwhile. Where Web Locks do not exist (Node) there is only ever this one process.
+ */
+export function holdingImportLock<T>(importId: string, task: () => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  return locks ? locks.request(IMPORT_LOCK_PREFIX + importId, task) : task();
+}
 
 /** A record failed its schema: names the table, the record's id and the zod path. */
 export class StoreValidationError extends Error {
@@ -201,14 +210,17 @@ export class AttuneDB extends Dexie {
    * takes back what was written and leaves the store unchanged. Returns how many records were added.
    */
   async applyImport(bundles: ImportBundle[]): Promise<ImportAdded> {
-    const writer = this.beginImport(crypto.randomUUID());
-    try {
-      for (const bundle of bundles) await writer.write(bundle);
-      return await writer.commit();
-    } catch (error) {
-      await writer.rollback();
-      throw error;
-    }
+    const importId = crypto.randomUUID();
+    return holdingImportLock(importId, async () => {
+      const writer = this.beginImport(importId);
+      try {
+        for (const bundle of bundles) await writer.write(bundle);
+        return await writer.commit();
+      } catch (error) {
+        await writer.rollback();
+        throw error;
+      }
+    });
   }
 
   /** Starts an import written in chunks (see ImportWriter); `importId` names its journal rows. */

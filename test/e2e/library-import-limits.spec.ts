@@ -100,7 +100,7 @@ async function importUntilPartlyWritten(page: Page, before: Record<string, numbe
 }
 
 const EXPORT = { name: 'conversations.json', buffer: chatGptExport(1500) };
-const PERSON = /ChatGPT export \(conversations\.json\)/;
+const PERSON = 'ChatGPT export (conversations.json)';
 
 test('an import interrupted by closing the page leaves nothing after a reload, and the same file then imports whole', async ({ page, context }) => {
   await openLibrary(page);
@@ -108,12 +108,12 @@ test('an import interrupted by closing the page leaves nothing after a reload, a
   await chooseAndPreview(page, EXPORT);
   await importUntilPartlyWritten(page, before);
   // No person while the import runs: people are written with the commit.
-  await expect(page.getByRole('list', { name: 'People' }).getByRole('button', { name: PERSON })).toHaveCount(0);
+  await expect(page.getByRole('list', { name: 'People' }).getByRole('button', { name: PERSON, exact: true })).toHaveCount(0);
   await page.close(); // ends the page and its import worker mid-write
 
   const next = await context.newPage();
   await openLibrary(next);
-  await expect(next.getByRole('list', { name: 'People' }).getByRole('button', { name: PERSON })).toHaveCount(0);
+  await expect(next.getByRole('list', { name: 'People' }).getByRole('button', { name: PERSON, exact: true })).toHaveCount(0);
   expect(await storeCounts(next)).toEqual(before);
 
   await chooseAndPreview(next, EXPORT);
@@ -122,6 +122,21 @@ test('an import interrupted by closing the page leaves nothing after a reload, a
   const after = await storeCounts(next);
   expect(after.messages - before.messages).toBe(18_000);
   expect(after.importJournal).toBe(0);
+});
+
+test('a second tab opened during an import leaves it running (its lock says it is alive), and it completes whole', async ({ page, context }) => {
+  await openLibrary(page);
+  const before = await settledCounts(page);
+  await chooseAndPreview(page, EXPORT);
+  await importUntilPartlyWritten(page, before);
+  const other = await context.newPage();
+  await openLibrary(other); // its store opens and sweeps abandoned imports: not this one
+  await expect(page.getByRole('status').filter({ hasText: 'Added 1 people, 1500 conversations, 18000 messages.' })).toBeVisible({ timeout: 180_000 });
+  const after = await storeCounts(other);
+  expect(after.messages - before.messages).toBe(18_000);
+  expect(after.conversations - before.conversations).toBe(1_500);
+  expect(after.importJournal).toBe(0);
+  await expect(other.getByRole('list', { name: 'People' }).getByRole('button', { name: PERSON, exact: true })).toBeVisible();
 });
 
 test('cancelling an import mid-write ends its worker and leaves the store as it was', async ({ page }) => {
