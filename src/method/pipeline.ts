@@ -124,7 +124,7 @@ interface RunContext {
 type CriteriaOutcome = { set: CriteriaSet; note?: string } | { error: string; raw: string; attempts: number };
 
 /** Full settings from partial ones: the named protocol's, with the given fields over them. */
-export function resolveSettings(partial: Partial<EvaluationSettings> = {}): EvaluationSettings {
+function resolveSettings(partial: Partial<EvaluationSettings> = {}): EvaluationSettings {
   return protocolSettings(partial.protocol ?? 'default', partial);
 }
 
@@ -472,12 +472,12 @@ function stepsPerCandidate(s: EvaluationSettings): number {
 }
 
 /** Cases that have no criteria of their own, when the protocol quotes the data set's and must not derive. */
-export function casesMissingCriteria(items: EvaluationItem[], s: EvaluationSettings): Case[] {
+function casesMissingCriteria(items: EvaluationItem[], s: EvaluationSettings): Case[] {
   if (s.mode === 'dynamic' || s.criteriaSource !== 'dataset' || s.missingCriteria !== 'stop') return [];
   return items.map((i) => i.case).filter((c) => DIMENSIONS.some((d) => !c.referenceCriteria?.[d]?.trim()));
 }
 
-export function describeCase(c: Case): string {
+function describeCase(c: Case): string {
   return c.queryId ? `query ${c.queryId}` : `case ${c.id}`;
 }
 

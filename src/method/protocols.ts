@@ -131,10 +131,6 @@ export const PROTOCOLS: Record<ProtocolName, Protocol> = {
 
 export const DEFAULT_PROTOCOL: ProtocolName = 'default';
 
-export function isProtocolName(name: string): name is ProtocolName {
-  return (PROTOCOL_NAMES as readonly string[]).includes(name);
-}
-
 /**
  * A protocol's settings with some fields changed (the CLI's options, the screens' form),
  * validated as a whole: an invalid value is an error naming the field, never a silent default.
