@@ -515,7 +515,7 @@ export function stoppedRun(e: unknown, command: string, interrupted: boolean, er
     return 130;
   }
   if (e instanceof RunSetupError) {
-    err(`attune ${command}: ${e.message}`);
+    err(`attune ${command}: ${e.userMessage}`);
     return 2;
   }
   if (e instanceof OtherRunError) {

@@ -10,7 +10,9 @@ export type MethodErrorCode =
   /** A record the job needs (a case, a candidate) is no longer in the store. */
   | 'not-found'
   /** The model's answer to a step that cannot be stored as a failure (the persona) did not parse. */
-  | 'unparseable-answer';
+  | 'unparseable-answer'
+  /** Cases lack the data set's criteria that the chosen protocol quotes (pipeline.ts RunSetupError). */
+  | 'missing-criteria';
 
 export class MethodError extends Error {
   readonly code: MethodErrorCode;

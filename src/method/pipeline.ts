@@ -24,6 +24,7 @@ import type { EvaluationStore } from './store.ts';
 import { fillJudgeTemplate, type JudgeTemplate } from './template.ts';
 import { INJECTION_FLAGS, JUDGE_VERDICT_FLAG, looksLikeInjection, PATTERN_FLAG } from './injection.ts';
 import { stripThink } from './text.ts';
+import { MethodError } from './errors.ts';
 
 export type { EvaluationSettings, JudgeMode };
 
@@ -92,10 +93,13 @@ export interface RunResult {
   samplesFallback: boolean;
 }
 
-/** A run cannot start as asked (cases without criteria under missingCriteria "stop"). */
-export class RunSetupError extends Error {
+/**
+ * A run cannot start as asked (cases without criteria under missingCriteria "stop"). A typed
+ * MethodError, so that the worker hands its message to the page instead of an engine failure.
+ */
+export class RunSetupError extends MethodError {
   constructor(message: string) {
-    super(message);
+    super('missing-criteria', message);
     this.name = 'RunSetupError';
   }
 }

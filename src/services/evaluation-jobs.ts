@@ -116,7 +116,13 @@ export async function runJob(job: JobRequest, context: JobContext): Promise<JobR
           },
         });
         if (run) await db.runs.update(run.id, { status: 'done', done: result.results.length, failures: result.summary.failedJudgments, updatedAt: Date.now() });
-        return { kind: job.kind, value: { candidates: result.results.length, failures: result.summary.failedJudgments, seconds: (performance.now() - started) / 1000, tokens } };
+        return {
+          kind: job.kind,
+          value: {
+            candidates: result.results.length, failures: result.summary.failedJudgments, seconds: (performance.now() - started) / 1000, tokens,
+            usage: result.usage, scored: result.results.map((r) => ({ caseId: r.caseId, candidateId: r.candidateId, aggregate: r.aggregate })),
+          },
+        };
       } catch (err) {
         if (run) await db.runs.update(run.id, { status: signal.aborted ? 'cancelled' : 'failed', updatedAt: Date.now() });
         throw err;

@@ -6,6 +6,8 @@ import type { JudgeTemplate } from '../method/template.ts';
 import type { GenerationStyle } from '../method/steps/candidates.ts';
 import type { PairwiseResult } from '../method/compare.ts';
 import type { WireError } from '../method/errors.ts';
+import type { StepUsage } from '../method/call.ts';
+import type { CandidateAggregate } from '../method/aggregate.ts';
 
 export type JobRequest =
   | { kind: 'extract-memories'; jobId: number; personId: string }
@@ -22,7 +24,13 @@ export interface JobResults {
   persona: { version: number | undefined };
   generate: { status: 'ok'; candidateId: string } | { status: 'failed'; error: string; raw: string };
   pairwise: PairwiseResult;
-  evaluate: { candidates: number; failures: number; seconds: number; tokens: number };
+  evaluate: {
+    candidates: number; failures: number; seconds: number; tokens: number;
+    /** The run's model calls and tokens (criteria included; cached work costs none). */
+    usage: StepUsage;
+    /** Each candidate's aggregate, for figures computed on the page (a comparison of protocols). */
+    scored: { caseId: string; candidateId: string; aggregate: CandidateAggregate }[];
+  };
 }
 
 /** A job's result tagged with its kind, so the page can check it belongs to the job it asked for. */

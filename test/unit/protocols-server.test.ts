@@ -7,7 +7,8 @@ import { startOpenAIServer, PromptCacheCounter, type ChatBody, type OpenAIServer
 import { cannedAnswer, stepOf } from '../helpers/canned.ts';
 import { items } from '../helpers/method-fixtures.ts';
 import { OpenAIEngine } from '../../src/llm/openai.ts';
-import { runEvaluation } from '../../src/method/pipeline.ts';
+import { runEvaluation, RunSetupError } from '../../src/method/pipeline.ts';
+import { decodeError, encodeError } from '../../src/method/errors.ts';
 import { MemoryEvaluationStore } from '../../src/method/store.ts';
 import type { ProtocolName } from '../../src/method/protocols.ts';
 import type { ChatMessage } from '../../src/llm/engine.ts';
@@ -105,6 +106,17 @@ describe('servers and OpenAI\'s n', () => {
 });
 
 const rendered = (messages: ChatMessage[]) => messages.map((m) => `${m.role}\n${m.content}`).join('\n');
+
+describe('the reference protocol on cases without criteria of their own', () => {
+  it('stops before any request, with a typed message that crosses the worker boundary as it is', async () => {
+    const failure = await evaluate('reference').catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(RunSetupError);
+    expect(server!.chatRequests()).toHaveLength(0);
+    const wire = encodeError(failure);
+    expect(wire).toMatchObject({ kind: 'method', code: 'missing-criteria' });
+    expect(decodeError(wire).userMessage).toMatch(/^1 of 1 cases have no criteria of their own \(case case1\), and the Reference \(eval\.py\) protocol quotes/);
+  });
+});
 
 describe('prompt layout for prefix caching', () => {
   for (const protocol of ['default', 'fast'] as const) {
