@@ -119,6 +119,10 @@ interface RunContext {
   criteriaUsage: StepUsage;
   /** The engine ignored `n` once: every later trial goes out alone. */
   samplesFallback: boolean;
+  /** Candidates under way, from their case's bystander calls to their result. */
+  candidates: Map<string, CandidateContext>;
+  /** Each case's bystander calls, made once before its judge calls. */
+  bystanders: Map<EvaluationItem, Promise<void>>;
   startedAt: number;
   done: number;
   total: number;
@@ -258,6 +262,8 @@ interface CandidateContext {
   flags: string[];
   usage: StepUsage;
   budget: DecodeBudget;
+  /** The bystander's judgment, asked before the case's judge calls (see caseBystanders). */
+  bystander?: { judgments: Judgment[]; cached: boolean };
 }
 
 function baseJudgment(ctx: RunContext, cc: CandidateContext, kind: JudgeKind, trial: number, seed: number) {
@@ -398,22 +404,55 @@ function isFlagged(judgments: Judgment[]): boolean {
   return judgments.some((j) => j.flags.some((f) => INJECTION_FLAGS.includes(f)));
 }
 
-async function evaluateCandidate(ctx: RunContext, item: EvaluationItem, memories: Memory[], candidate: Candidate): Promise<CandidateResult> {
+function candidateContext(ctx: RunContext, item: EvaluationItem, memories: Memory[], candidate: Candidate): CandidateContext {
+  let cc = ctx.candidates.get(candidate.id);
+  if (!cc) {
+    const reply = stripThink(candidate.text);
+    cc = {
+      item, memories, candidate, reply, usage: emptyUsage(), budget: new DecodeBudget(ctx.settings.decodeCap),
+      flags: looksLikeInjection(reply) ? [PATTERN_FLAG] : [],
+    };
+    ctx.candidates.set(candidate.id, cc);
+  }
+  return cc;
+}
+
+/**
+ * The bystander calls of a case's candidates, all before any judge call of the case. The judge
+ * prompts of a case share a long prefix (persona, memories, case); with the bystanders out of
+ * their way, a server that caches only its last prompt (llama.cpp's slot) keeps that prefix from
+ * one candidate's judge calls to the next instead of reading it again for every candidate.
+ */
+function caseBystanders(ctx: RunContext, item: EvaluationItem, memories: Memory[], candidates: Candidate[]): Promise<void> {
+  let pending = ctx.bystanders.get(item);
+  if (!pending) {
+    pending = (async () => {
+      for (const candidate of candidates) {
+        const cc = candidateContext(ctx, item, memories, candidate);
+        await runCalls(ctx, cc, [await prepareCall(ctx, cc, ['bystander'], 0, {})], (judgments, cached) => {
+          cc.bystander = { judgments, cached };
+          progress(ctx, 'bystander', candidate.id, cached);
+        });
+      }
+    })();
+    ctx.bystanders.set(item, pending);
+  }
+  return pending;
+}
+
+async function evaluateCandidate(ctx: RunContext, item: EvaluationItem, memories: Memory[], candidate: Candidate, caseCandidates: Candidate[]): Promise<CandidateResult> {
   const s = ctx.settings;
-  const reply = stripThink(candidate.text);
-  const cc: CandidateContext = {
-    item, memories, candidate, reply, usage: emptyUsage(), budget: new DecodeBudget(s.decodeCap),
-    flags: looksLikeInjection(reply) ? [PATTERN_FLAG] : [],
-  };
+  if (s.bystander) await caseBystanders(ctx, item, memories, caseCandidates);
+  const cc = candidateContext(ctx, item, memories, candidate);
   const judgments: Judgment[] = [];
   const criteria: CandidateResult['criteria'] = {};
   const notes: string[] = [];
   let cachedJudgments = 0;
   const trials = s.mode === 'logprob' ? 1 : s.k;
-  const record = (step: ProgressEvent['step']) => (js: Judgment[], cached: boolean) => {
+  const record = (js: Judgment[], cached: boolean) => {
     judgments.push(...js);
     if (cached) cachedJudgments += js.length;
-    for (const j of js) progress(ctx, step, `${candidate.id} ${j.kind}${step === 'judge' ? ` #${j.trial + 1}` : ''}`, cached);
+    for (const j of js) progress(ctx, 'judge', `${candidate.id} ${j.kind} #${j.trial + 1}`, cached);
   };
 
   // Criteria first (fixed and logprob modes): a dimension whose criteria failed is recorded as failed for every trial.
@@ -433,13 +472,13 @@ async function evaluateCandidate(ctx: RunContext, item: EvaluationItem, memories
   }
   const failCriteria = async (kinds: Dimension[], trial: number) => {
     const [first] = kinds.map((d) => criteriaFailed.get(d)!);
-    record('judge')(await unsent(ctx, cc, kinds, trial, `criteria could not be derived: ${first.error}`, first.raw, first.attempts), false);
+    record(await unsent(ctx, cc, kinds, trial, `criteria could not be derived: ${first.error}`, first.raw, first.attempts), false);
   };
 
   if (s.judgeLayout === 'combined' && s.mode !== 'dynamic') {
     for (let trial = 0; trial < trials; trial++) {
       if (criteriaFailed.size) await failCriteria([...DIMENSIONS], trial);
-      else await runCalls(ctx, cc, [await prepareCall(ctx, cc, [...DIMENSIONS], trial, judgeCriteria)], record('judge'));
+      else await runCalls(ctx, cc, [await prepareCall(ctx, cc, [...DIMENSIONS], trial, judgeCriteria)], record);
     }
   } else {
     for (const dimension of DIMENSIONS) {
@@ -459,7 +498,11 @@ async function evaluateCandidate(ctx: RunContext, item: EvaluationItem, memories
       judgments.push(...judged.sort((a, b) => a.trial - b.trial));
     }
   }
-  if (s.bystander) await runCalls(ctx, cc, [await prepareCall(ctx, cc, ['bystander'], 0, {})], record('bystander'));
+  if (cc.bystander) {
+    judgments.push(...cc.bystander.judgments);
+    if (cc.bystander.cached) cachedJudgments += cc.bystander.judgments.length;
+  }
+  ctx.candidates.delete(candidate.id);
   return {
     caseId: item.case.id, candidateId: candidate.id, candidate, judgments, criteria, notes,
     aggregate: aggregateCandidate(scoresFromJudgments(judgments), {
@@ -495,7 +538,8 @@ export async function runEvaluation(o: RunOptions): Promise<RunResult> {
     );
   }
   const now = o.now ?? Date.now;
-  const work = o.items.flatMap((item) => item.candidates.filter((c) => !o.skip?.(c)).map((candidate) => ({ item, candidate })));
+  const toJudge = new Map(o.items.map((item) => [item, item.candidates.filter((c) => !o.skip?.(c))]));
+  const work = o.items.flatMap((item) => toJudge.get(item)!.map((candidate) => ({ item, candidate })));
   // One worker's error (a dead server) stops the others too, instead of each failing in turn.
   const stop = new AbortController();
   const onAbort = () => stop.abort(o.signal?.reason);
@@ -504,7 +548,7 @@ export async function runEvaluation(o: RunOptions): Promise<RunResult> {
   const ctx: RunContext = {
     engine: o.engine, store: o.store, settings, template: o.judgeTemplate, retryFailed: o.retryFailed ?? false, runId: o.runId, signal: stop.signal,
     count: memoCounter((t) => o.engine.countTokens(t)), now, inFlightCriteria: new Map(), usage: emptyUsage(), criteriaUsage: emptyUsage(),
-    samplesFallback: false, startedAt: now(), done: 0, total: work.length * stepsPerCandidate(settings), onProgress: o.onProgress,
+    samplesFallback: false, candidates: new Map(), bystanders: new Map(), startedAt: now(), done: 0, total: work.length * stepsPerCandidate(settings), onProgress: o.onProgress,
   };
   const ordered = new Map(o.items.map((item) => [item, orderMemories(item.memories, item.case, settings.memoryOrder)]));
   const results: CandidateResult[] = [];
@@ -514,7 +558,7 @@ export async function runEvaluation(o: RunOptions): Promise<RunResult> {
       while (next < work.length) {
         stop.signal.throwIfAborted();
         const { item, candidate } = work[next++];
-        const result = await evaluateCandidate(ctx, item, ordered.get(item)!, candidate);
+        const result = await evaluateCandidate(ctx, item, ordered.get(item)!, candidate, toJudge.get(item)!);
         results.push(result);
         await o.onResult?.(result);
       }

@@ -16,7 +16,8 @@ let server: OpenAIServer;
 /** Called on every chat request the server receives (the kill schedule hooks in here). */
 let onRequest: () => void = () => {};
 
-// 12 cases × 2 replies: 36 criteria calls and 24 × 4 judge and bystander calls.
+// 18 cases × 2 replies: 54 criteria calls and 36 × 4 judge and bystander calls, enough work that
+// twenty kills (about five requests apart) always land before the run is done.
 const TOPICS = [
   ['I failed my exam and feel stupid.', 'That must sting. One exam does not define you.', 'Study harder next time.'],
   ['My dog died yesterday.', 'I am so sorry. Losing a companion is heartbreaking.', 'Get a new one.'],
@@ -25,7 +26,7 @@ const TOPICS = [
   ['My best friend is moving abroad.', 'Losing daily closeness is hard; you can still plan visits.', 'People move all the time.'],
   ['I got rejected from my dream job.', 'That is a real loss after all the effort you put in.', 'Apply somewhere else.'],
 ];
-const CASES = [...TOPICS, ...TOPICS.map(([q, ...rs]) => [`${q} It happened twice.`, ...rs])];
+const CASES = [...TOPICS, ...['twice', 'again today'].flatMap((more) => TOPICS.map(([q, ...rs]) => [`${q} It happened ${more}.`, ...rs]))];
 const CANDIDATES = CASES.length * 2;
 
 beforeAll(async () => {
