@@ -21,7 +21,7 @@ test('Batch runs the reference protocol on an imported PersonaEmp set and shows 
 
   await page.getByRole('link', { name: 'Batch' }).first().click();
   await page.getByRole('combobox', { name: 'Data set' }).selectOption({ label: 'File English.json (6 cases)' });
-  await page.getByRole('combobox', { name: 'Protocol' }).selectOption({ label: 'Reference (eval.py)' });
+  await page.getByRole('combobox', { name: 'Protocol', exact: true }).selectOption({ label: 'Reference (eval.py)' });
   await expect(page.getByText(/Reproduces the authors' evaluation/)).toBeVisible();
   await page.getByRole('button', { name: 'Run batch' }).click();
   await expect(page.getByRole('status')).toContainText('Finished: 18 candidates', { timeout: 90_000 });
