@@ -119,10 +119,10 @@ interface RunContext {
   criteriaUsage: StepUsage;
   /** The engine ignored `n` once: every later trial goes out alone. */
   samplesFallback: boolean;
-  /** Candidates under way, from their case's bystander calls to their result. */
+  /** Candidates under way, from their case's first call to their result. */
   candidates: Map<string, CandidateContext>;
-  /** Each case's bystander calls, made once before its judge calls. */
-  bystanders: Map<EvaluationItem, Promise<void>>;
+  /** Each case's calls, made once for all its candidates (judgeCase). */
+  cases: Map<EvaluationItem, Promise<CaseCriteria>>;
   startedAt: number;
   done: number;
   total: number;
@@ -262,8 +262,9 @@ interface CandidateContext {
   flags: string[];
   usage: StepUsage;
   budget: DecodeBudget;
-  /** The bystander's judgment, asked before the case's judge calls (see caseBystanders). */
-  bystander?: { judgments: Judgment[]; cached: boolean };
+  /** Its judgments so far (made in its case's order, see judgeCase), and how many came from the store. */
+  judgments: Judgment[];
+  cachedJudgments: number;
 }
 
 function baseJudgment(ctx: RunContext, cc: CandidateContext, kind: JudgeKind, trial: number, seed: number) {
@@ -410,105 +411,106 @@ function candidateContext(ctx: RunContext, item: EvaluationItem, memories: Memor
     const reply = stripThink(candidate.text);
     cc = {
       item, memories, candidate, reply, usage: emptyUsage(), budget: new DecodeBudget(ctx.settings.decodeCap),
-      flags: looksLikeInjection(reply) ? [PATTERN_FLAG] : [],
+      flags: looksLikeInjection(reply) ? [PATTERN_FLAG] : [], judgments: [], cachedJudgments: 0,
     };
     ctx.candidates.set(candidate.id, cc);
   }
   return cc;
 }
 
+/** A case's criteria, shared by its candidates: per dimension the set judged against, or why there is none. */
+interface CaseCriteria {
+  sets: Partial<Record<Dimension, CriteriaSet>>;
+  failed: Map<Dimension, { error: string; raw: string; attempts: number }>;
+  notes: string[];
+}
+
 /**
- * The bystander calls of a case's candidates, all before any judge call of the case. The judge
- * prompts of a case share a long prefix (persona, memories, case); with the bystanders out of
- * their way, a server that caches only its last prompt (llama.cpp's slot) keeps that prefix from
- * one candidate's judge calls to the next instead of reading it again for every candidate.
+ * Every call for a case's candidates, in the order that lets a server caching only its last
+ * prompt (llama.cpp's slot) keep what they share: the bystanders first, the criteria, then
+ * dimension by dimension each candidate's trials. The judge prompts of a case share a long prefix
+ * (persona, memories, case), and those of one dimension also its criteria, so each prompt differs
+ * from the one before only from the candidate on.
  */
-function caseBystanders(ctx: RunContext, item: EvaluationItem, memories: Memory[], candidates: Candidate[]): Promise<void> {
-  let pending = ctx.bystanders.get(item);
+function judgeCase(ctx: RunContext, item: EvaluationItem, memories: Memory[], candidates: Candidate[]): Promise<CaseCriteria> {
+  let pending = ctx.cases.get(item);
   if (!pending) {
-    pending = (async () => {
-      for (const candidate of candidates) {
-        const cc = candidateContext(ctx, item, memories, candidate);
-        await runCalls(ctx, cc, [await prepareCall(ctx, cc, ['bystander'], 0, {})], (judgments, cached) => {
-          cc.bystander = { judgments, cached };
-          progress(ctx, 'bystander', candidate.id, cached);
-        });
-      }
-    })();
-    ctx.bystanders.set(item, pending);
+    pending = judgeCaseInOrder(ctx, item, memories, candidates.map((c) => candidateContext(ctx, item, memories, c)));
+    ctx.cases.set(item, pending);
   }
   return pending;
 }
 
-async function evaluateCandidate(ctx: RunContext, item: EvaluationItem, memories: Memory[], candidate: Candidate, caseCandidates: Candidate[]): Promise<CandidateResult> {
+async function judgeCaseInOrder(ctx: RunContext, item: EvaluationItem, memories: Memory[], ccs: CandidateContext[]): Promise<CaseCriteria> {
   const s = ctx.settings;
-  if (s.bystander) await caseBystanders(ctx, item, memories, caseCandidates);
-  const cc = candidateContext(ctx, item, memories, candidate);
-  const judgments: Judgment[] = [];
-  const criteria: CandidateResult['criteria'] = {};
-  const notes: string[] = [];
-  let cachedJudgments = 0;
-  const trials = s.mode === 'logprob' ? 1 : s.k;
-  const record = (js: Judgment[], cached: boolean) => {
-    judgments.push(...js);
-    if (cached) cachedJudgments += js.length;
-    for (const j of js) progress(ctx, 'judge', `${candidate.id} ${j.kind} #${j.trial + 1}`, cached);
+  const record = (cc: CandidateContext, step: ProgressEvent['step']) => (js: Judgment[], cached: boolean) => {
+    cc.judgments.push(...js);
+    if (cached) cc.cachedJudgments += js.length;
+    for (const j of js) progress(ctx, step, `${cc.candidate.id} ${j.kind}${step === 'judge' ? ` #${j.trial + 1}` : ''}`, cached);
   };
+  if (s.bystander) {
+    for (const cc of ccs) await runCalls(ctx, cc, [await prepareCall(ctx, cc, ['bystander'], 0, {})], record(cc, 'bystander'));
+  }
 
-  // Criteria first (fixed and logprob modes): a dimension whose criteria failed is recorded as failed for every trial.
+  // Criteria (fixed and logprob modes): a dimension whose criteria failed is recorded as failed for every trial.
+  const criteria: CaseCriteria = { sets: {}, failed: new Map(), notes: [] };
   const judgeCriteria: Partial<Record<Dimension, JudgeCriteria>> = {};
-  const criteriaFailed = new Map<Dimension, { error: string; raw: string; attempts: number }>();
   if (s.mode !== 'dynamic') {
     for (const dimension of DIMENSIONS) {
       const outcome = await criteriaFor(ctx, item, memories, dimension);
       if ('error' in outcome) {
-        criteriaFailed.set(dimension, outcome);
+        criteria.failed.set(dimension, outcome);
         continue;
       }
-      criteria[dimension] = outcome.set;
+      criteria.sets[dimension] = outcome.set;
       judgeCriteria[dimension] = asJudgeCriteria(outcome.set);
-      if (outcome.note) notes.push(outcome.note);
+      if (outcome.note) criteria.notes.push(outcome.note);
     }
   }
-  const failCriteria = async (kinds: Dimension[], trial: number) => {
-    const [first] = kinds.map((d) => criteriaFailed.get(d)!);
-    record(await unsent(ctx, cc, kinds, trial, `criteria could not be derived: ${first.error}`, first.raw, first.attempts), false);
+  const failCriteria = async (cc: CandidateContext, kinds: Dimension[], trial: number) => {
+    const first = criteria.failed.get(kinds.find((d) => criteria.failed.has(d))!)!;
+    record(cc, 'judge')(await unsent(ctx, cc, kinds, trial, `criteria could not be derived: ${first.error}`, first.raw, first.attempts), false);
   };
 
+  const trials = s.mode === 'logprob' ? 1 : s.k;
   if (s.judgeLayout === 'combined' && s.mode !== 'dynamic') {
     for (let trial = 0; trial < trials; trial++) {
-      if (criteriaFailed.size) await failCriteria([...DIMENSIONS], trial);
-      else await runCalls(ctx, cc, [await prepareCall(ctx, cc, [...DIMENSIONS], trial, judgeCriteria)], record);
+      for (const cc of ccs) {
+        if (criteria.failed.size) await failCriteria(cc, [...DIMENSIONS], trial);
+        else await runCalls(ctx, cc, [await prepareCall(ctx, cc, [...DIMENSIONS], trial, judgeCriteria)], record(cc, 'judge'));
+      }
     }
-  } else {
-    for (const dimension of DIMENSIONS) {
-      if (criteriaFailed.has(dimension)) {
-        for (let trial = 0; trial < trials; trial++) await failCriteria([dimension], trial);
+    return criteria;
+  }
+  for (const dimension of DIMENSIONS) {
+    for (const cc of ccs) {
+      if (criteria.failed.has(dimension)) {
+        for (let trial = 0; trial < trials; trial++) await failCriteria(cc, [dimension], trial);
         continue;
       }
       const calls: PreparedCall[] = [];
       for (let trial = 0; trial < trials; trial++) calls.push(await prepareCall(ctx, cc, [dimension], trial, judgeCriteria));
-      const judged: Judgment[] = [];
-      await runCalls(ctx, cc, calls, (js, cached) => {
-        judged.push(...js);
-        if (cached) cachedJudgments += js.length;
-        for (const j of js) progress(ctx, 'judge', `${candidate.id} ${dimension} #${j.trial + 1}`, cached);
-      });
-      // In trial order, whatever order they were settled in.
-      judgments.push(...judged.sort((a, b) => a.trial - b.trial));
+      await runCalls(ctx, cc, calls, record(cc, 'judge'));
     }
   }
-  if (cc.bystander) {
-    judgments.push(...cc.bystander.judgments);
-    if (cc.bystander.cached) cachedJudgments += cc.bystander.judgments.length;
-  }
+  return criteria;
+}
+
+const KIND_ORDER: JudgeKind[] = [...DIMENSIONS, 'bystander'];
+
+async function evaluateCandidate(ctx: RunContext, item: EvaluationItem, memories: Memory[], candidate: Candidate, caseCandidates: Candidate[]): Promise<CandidateResult> {
+  const s = ctx.settings;
+  const criteria = await judgeCase(ctx, item, memories, caseCandidates);
+  const cc = ctx.candidates.get(candidate.id)!;
   ctx.candidates.delete(candidate.id);
+  // By dimension, then trial, then the bystander, whatever order they were settled in.
+  const judgments = [...cc.judgments].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.trial - b.trial);
   return {
-    caseId: item.case.id, candidateId: candidate.id, candidate, judgments, criteria, notes,
+    caseId: item.case.id, candidateId: candidate.id, candidate, judgments, criteria: criteria.sets, notes: criteria.notes,
     aggregate: aggregateCandidate(scoresFromJudgments(judgments), {
       lambda: s.lambda, bystander: s.bystander, injectionPolicy: isFlagged(judgments) ? s.injectionPolicy : undefined,
     }),
-    usage: cc.usage, decode: { asked: cc.budget.charged, cap: s.decodeCap }, cachedJudgments,
+    usage: cc.usage, decode: { asked: cc.budget.charged, cap: s.decodeCap }, cachedJudgments: cc.cachedJudgments,
   };
 }
 
@@ -548,7 +550,7 @@ export async function runEvaluation(o: RunOptions): Promise<RunResult> {
   const ctx: RunContext = {
     engine: o.engine, store: o.store, settings, template: o.judgeTemplate, retryFailed: o.retryFailed ?? false, runId: o.runId, signal: stop.signal,
     count: memoCounter((t) => o.engine.countTokens(t)), now, inFlightCriteria: new Map(), usage: emptyUsage(), criteriaUsage: emptyUsage(),
-    samplesFallback: false, candidates: new Map(), bystanders: new Map(), startedAt: now(), done: 0, total: work.length * stepsPerCandidate(settings), onProgress: o.onProgress,
+    samplesFallback: false, candidates: new Map(), cases: new Map(), startedAt: now(), done: 0, total: work.length * stepsPerCandidate(settings), onProgress: o.onProgress,
   };
   const ordered = new Map(o.items.map((item) => [item, orderMemories(item.memories, item.case, settings.memoryOrder)]));
   const results: CandidateResult[] = [];
