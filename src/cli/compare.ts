@@ -5,13 +5,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Engine } from '../llm/engine.ts';
-import { createEngine } from '../llm/registry.ts';
 import { compareProtocols, formatComparison } from '../method/compare-protocols.ts';
 import { PROTOCOL_NAMES, type ProtocolName } from '../method/protocols.ts';
 import { runHeader } from '../method/run-header.ts';
 import {
-  dataHashes, judgeIntoFile, loadRunData, openResults, parseRunArgs, profileItems, RUN_OPTIONS, settingsFor, stoppedRun, UsageError,
+  dataHashes, judgeIntoFile, loadRunData, openResults, parseOrExit, parseRunArgs, profileItems, RUN_OPTIONS, settingsFor, UsageError, withEngine,
   type RunArgs,
 } from './evaluate.ts';
 import { JsonlEvaluationStore } from './jsonl-store.ts';
@@ -62,31 +60,13 @@ function parse(argv: string[]): Args | 'help' {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let args: Args | 'help';
-  try {
-    args = parse(argv);
-  } catch (e) {
-    process.stderr.write(`attune compare: ${(e as Error).message}\nRun "attune compare --help" for every option.\n`);
-    return 2;
-  }
-  if (args === 'help') {
-    process.stdout.write(help);
-    return 0;
-  }
-  const a = args;
+  const a = parseOrExit('compare', argv, parse, help);
+  if (typeof a === 'number') return a;
   const err = (s: string) => process.stderr.write(`${s}\n`);
   const loaded = await loadRunData(a, 'compare', err);
   if (typeof loaded === 'number') return loaded;
-
-  const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  let adapter: Engine | undefined;
-  try {
-    mkdirSync(a.out, { recursive: true });
-    adapter = await createEngine(a.engine);
-    const engine = await adapter.load(a.model, { signal: controller.signal });
+  mkdirSync(a.out, { recursive: true });
+  return withEngine('compare', a, err, async (engine, signal) => {
     // One cache for both runs: memories and persona are shared, judgments only where every key field matches.
     const store = new JsonlEvaluationStore(join(a.out, 'cache.jsonl'));
     if (store.skippedLines) err(`note: ${store.skippedLines} unreadable lines in ${store.path} were skipped (that work is redone)`);
@@ -94,22 +74,16 @@ export async function run(argv: string[]): Promise<number> {
     const opened = a.protocols.map((protocol) => openResults(join(a.out, `${protocol}.jsonl`), false, runHeader({
       settings: settingsFor(protocol, a.overrides), engine: engine.info, judgeTemplate: loaded.judgeTemplate, startedAt, data: dataHashes(loaded),
     }), err));
-    const items = await profileItems(engine, store, loaded, opened[0].header.settings.retries, controller.signal, err);
+    const items = await profileItems(engine, store, loaded, opened[0].header.settings.retries, signal, err);
     const runs = [];
     for (const o of opened) {
       if (!a.quiet) err(`Protocol ${o.header.protocol} → ${o.out}`);
-      const judged = await judgeIntoFile(o, { engine, store, items, judgeTemplate: loaded.judgeTemplate, concurrency: a.concurrency, signal: controller.signal, quiet: a.quiet, err });
+      const judged = await judgeIntoFile(o, { engine, store, items, judgeTemplate: loaded.judgeTemplate, concurrency: a.concurrency, signal, quiet: a.quiet, err });
       if (judged.run.samplesFallback) err(`note (${o.header.protocol}): the server returned fewer samples than n asked for; the run went on with one request per trial`);
       runs.push({ protocol: o.header.protocol, results: judged.lines, ms: judged.ms, usage: judged.run.usage });
     }
     const comparison = compareProtocols(runs[0], runs[1]);
     process.stdout.write(a.json ? `${JSON.stringify({ ...comparison, results: opened.map((o) => o.out) }, null, 2)}\n` : formatComparison(comparison));
     return 0;
-  } catch (e) {
-    return stoppedRun(e, 'compare', controller.signal.aborted, err);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await adapter?.unload();
-  }
+  });
 }

@@ -528,45 +528,65 @@ export function stoppedRun(e: unknown, command: string, interrupted: boolean, er
   return 1;
 }
 
-/** The data's file names and content hashes, for the run header. */
-export function dataHashes(d: RunData): { file: string; sha256: string }[] {
-  return d.files.map((f) => ({ file: basename(f.name), sha256: sha256Bytes(f.bytes) }));
-}
-
-export async function run(argv: string[]): Promise<number> {
-  let args: Args | 'help';
+/** A command's arguments, or the exit code when they were wrong or only help was asked for. */
+export function parseOrExit<A>(command: string, argv: string[], parse: (argv: string[]) => A | 'help', help: string): A | number {
   try {
-    args = parse(argv);
-  } catch (e) {
-    process.stderr.write(`attune evaluate: ${(e as Error).message}\nRun "attune evaluate --help" for every option.\n`);
-    return 2;
-  }
-  if (args === 'help') {
+    const args = parse(argv);
+    if (args !== 'help') return args;
     process.stdout.write(help);
     return 0;
+  } catch (e) {
+    process.stderr.write(`attune ${command}: ${(e as Error).message}\nRun "attune ${command} --help" for every option.\n`);
+    return 2;
   }
-  const a = args;
-  const err = (s: string) => process.stderr.write(`${s}\n`);
-  const loaded = await loadRunData(a, 'evaluate', err);
-  if (typeof loaded === 'number') return loaded;
+}
 
+/**
+ * Loads the chosen engine and runs `body` with it, under a signal that Ctrl-C (or SIGTERM)
+ * aborts; what stops the run becomes its exit code, and the engine is unloaded whatever happens.
+ */
+export async function withEngine(
+  command: string, choice: { engine: EngineChoice; model: string }, err: (s: string) => void,
+  body: (engine: ChatEngine, signal: AbortSignal) => Promise<number>,
+): Promise<number> {
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let adapter: Engine | undefined;
   try {
-    adapter = await createEngine(a.engine);
-    const engine = await adapter.load(a.model, { signal: controller.signal });
+    adapter = await createEngine(choice.engine);
+    return await body(await adapter.load(choice.model, { signal: controller.signal }), controller.signal);
+  } catch (e) {
+    return stoppedRun(e, command, controller.signal.aborted, err);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await adapter?.unload();
+  }
+}
+
+/** The data's file names and content hashes, for the run header. */
+export function dataHashes(d: RunData): { file: string; sha256: string }[] {
+  return d.files.map((f) => ({ file: basename(f.name), sha256: sha256Bytes(f.bytes) }));
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const a = parseOrExit('evaluate', argv, parse, help);
+  if (typeof a === 'number') return a;
+  const err = (s: string) => process.stderr.write(`${s}\n`);
+  const loaded = await loadRunData(a, 'evaluate', err);
+  if (typeof loaded === 'number') return loaded;
+  return withEngine('evaluate', a, err, async (engine, signal) => {
     const header = runHeader({ settings: a.settings, engine: engine.info, judgeTemplate: loaded.judgeTemplate, startedAt: new Date(), data: dataHashes(loaded) });
     // Judgments are cached beside the first --out, and reused by any run whose keys match.
     const store = new JsonlEvaluationStore(`${a.out}.cache.jsonl`);
     if (store.skippedLines) err(`note: ${store.skippedLines} unreadable lines in ${store.path} were skipped (that work is redone)`);
     const opened = openResults(a.out, a.newRun, header, err);
-    const items = await profileItems(engine, store, loaded, a.settings.retries, controller.signal, err);
+    const items = await profileItems(engine, store, loaded, a.settings.retries, signal, err);
     const judged = await judgeIntoFile(opened, {
       engine, store, items, judgeTemplate: loaded.judgeTemplate,
-      concurrency: a.concurrency, signal: controller.signal, quiet: a.quiet, err,
+      concurrency: a.concurrency, signal, quiet: a.quiet, err,
     });
     const { run, lines } = judged;
     err(`This run: ${run.usage.calls} model calls (${run.usage.promptTokens} prompt + ${run.usage.completionTokens} completion tokens), ${judged.cachedJudgments} judgments reused from ${store.path}, ${judged.resumed} candidates already in ${judged.out}`);
@@ -585,11 +605,5 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     return 0;
-  } catch (e) {
-    return stoppedRun(e, 'evaluate', controller.signal.aborted, err);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await adapter?.unload();
-  }
+  });
 }
