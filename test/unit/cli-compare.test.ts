@@ -2,15 +2,17 @@
 // OpenAI-compatible test server: two protocols on the same data, each into its own results file
 // with its header, the comparison figures as JSON and as text, resumed with no new calls.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readResults, runCli } from '../helpers/cli.ts';
 import { startOpenAIServer, type OpenAIServer } from '../helpers/openai-server.ts';
 import { stepOf } from '../helpers/canned.ts';
 import { labelAgreement, spearman } from '../../src/method/aggregate.ts';
 import type { ResultLine } from '../../src/method/result-line.ts';
 import type { ProtocolComparison } from '../../src/method/compare-protocols.ts';
+
+const cli = (args: string[]) => runCli('compare', args);
 
 let dir: string;
 let server: OpenAIServer | undefined;
@@ -55,21 +57,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/attune.js', 'compare', ...args], { cwd: process.cwd(), env: { ...process.env, OPENAI_API_KEY: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function results(path: string): { header: { type: string; protocol: string; settings: { protocol: string } }; lines: ResultLine[] } {
-  const [header, ...lines] = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  return { header, lines };
-}
+const results = (path: string): { header: { type: string; protocol: string; settings: { protocol: string } }; lines: ResultLine[] } => readResults(path);
 
 describe('attune compare', { timeout: 180_000 }, () => {
   it('runs reference and fast on the same data into their own results files, and reports their agreement and cost', async () => {

@@ -1,13 +1,15 @@
 // `attune evaluate` end to end: the real CLI process (node bin/attune.js) against a real local
 // OpenAI-compatible server, on PersonaEmp sessions + predictions and on a labelled CSV.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readResults, runCli } from '../helpers/cli.ts';
 import { startOpenAIServer, type OpenAIServer } from '../helpers/openai-server.ts';
 import { cannedAnswer } from '../helpers/canned.ts';
 import { TINY_MODEL_DIR } from '../../scripts/make-tiny-model.ts';
+
+const cli = (args: string[], onStderr?: (text: string, interrupt: () => void) => void) => runCli('evaluate', args, onStderr);
 
 let dir: string;
 let server: OpenAIServer | undefined;
@@ -48,29 +50,10 @@ afterEach(async () => {
   server = undefined;
 });
 
-function cli(args: string[], onStderr?: (text: string, kill: () => void) => void): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/attune.js', 'evaluate', ...args], { cwd: process.cwd(), env: { ...process.env, OPENAI_API_KEY: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      onStderr?.(stderr, () => child.kill('SIGINT'));
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The results file: its run header, then one line per candidate. */
-function results(path: string) {
-  const [header, ...lines] = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  return { header, lines };
-}
-
 const completed = (s: OpenAIServer) => s.chatRequests().filter((r) => r.completionTokens !== undefined).length;
 
 // Each test spawns the CLI a few times; on a loaded 2-core machine that takes a while.
+
 describe('attune evaluate', { timeout: 180_000 }, () => {
   it('judges PersonaEmp predictions, writes one line per candidate, prints the summary, and resumes with zero calls', async () => {
     server = await startOpenAIServer();
@@ -80,7 +63,7 @@ describe('attune evaluate', { timeout: 180_000 }, () => {
     const first = await cli(args);
     expect(first.stderr).toMatch(/^This run: 14 model calls \(\d+ prompt \+ \d+ completion tokens\), 0 judgments reused/);
     expect(first.code).toBe(0);
-    const { header, lines } = results(out);
+    const { header, lines } = readResults(out);
     expect(header).toMatchObject({ type: 'attune-run', protocol: 'default', settings: { protocol: 'default', k: 2, mode: 'fixed' }, engine: { kind: 'openai', model: 'test-model' } });
     expect(header.data.map((d: { file: string }) => d.file)).toEqual(['sessions.json', 'predictions.json']);
     expect(lines).toHaveLength(2);
@@ -141,7 +124,7 @@ describe('attune evaluate', { timeout: 180_000 }, () => {
     expect(partial).toBeLessThan(4);
     const second = await cli(args);
     expect(second.code).toBe(0);
-    const { lines } = results(out);
+    const { lines } = readResults(out);
     expect(new Set(lines.map((l) => l.candidateId)).size).toBe(4);
     expect(lines).toHaveLength(4);
     // 2 cases × 3 criteria + 4 candidates × 4 requests; at most the one in-flight request is asked twice.
@@ -156,7 +139,7 @@ describe('attune evaluate', { timeout: 180_000 }, () => {
     const out = join(dir, 'failures.jsonl');
     const r = await cli(['--data', join(dir, 'labelled.csv'), '--base-url', server.url, '--model', 'm', '--k', '1', '--retries', '1', '--out', out, '--quiet']);
     expect(r.code).toBe(0);
-    const line = results(out).lines[0];
+    const line = readResults(out).lines[0];
     expect(line.bystander).toMatchObject({ status: 'failed', b: null });
     expect(line.reward).toBeNull();
     expect(line.failures).toEqual([expect.objectContaining({ kind: 'bystander', raw: 'Looks fine to me.', attempts: 2 })]);
@@ -217,7 +200,7 @@ describe('attune evaluate --engine transformers', { timeout: 180_000 }, () => {
       '--model-dir', TINY_MODEL_DIR, '--k', '1', '--retries', '0', '--out', out, '--quiet'];
     const first = await cli(args);
     expect(first.code).toBe(0);
-    const { header, lines } = results(out);
+    const { header, lines } = readResults(out);
     expect(header.engine).toMatchObject({ kind: 'transformers', model: 'tiny-llama' });
     expect(lines).toHaveLength(2);
     for (const line of lines) {

@@ -3,11 +3,13 @@
 // refused (exit 2) naming exactly that field and offering --new-run, and leaves the file as it
 // was; identical settings resume with no model call; --new-run writes a new file beside it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../helpers/cli.ts';
 import { startOpenAIServer, type OpenAIServer } from '../helpers/openai-server.ts';
+
+const cli = (args: string[]) => runCli('evaluate', args);
 
 let dir: string;
 let server: OpenAIServer;
@@ -32,17 +34,6 @@ afterAll(async () => {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/attune.js', 'evaluate', ...args], { cwd: process.cwd(), env: { ...process.env, OPENAI_API_KEY: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const chatCalls = () => server.chatRequests().length;
 

@@ -5,12 +5,14 @@
 // here. Every expected figure is written by hand from eval.py's and peregrm_reward.py's formulas
 // (../shared/METHOD.md), never computed by Attune's own aggregate.
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readResults, runCli } from '../helpers/cli.ts';
 import { startOpenAIServer, type ChatBody, type OpenAIServer } from '../helpers/openai-server.ts';
+
+const cli = (args: string[]) => runCli('evaluate', args);
 
 const FIXTURES = 'test/fixtures/reference';
 const SYSTEMS = ['qwen2.5-7b-instruct', 'llama-3.1-8b-instruct', 'deepseek-r1-distill-8b'] as const;
@@ -110,22 +112,6 @@ afterEach(async () => {
   server = undefined;
 });
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/attune.js', 'evaluate', ...args], { cwd: process.cwd(), env: { ...process.env, OPENAI_API_KEY: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function results(path: string) {
-  const [header, ...lines] = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  return { header, lines };
-}
-
 const predictionArgs = (systems: readonly System[]) => systems.flatMap((s) => ['--predictions', join(dir, `${s}.json`)]);
 
 describe('the reference protocol reproduces eval.py', { timeout: 180_000 }, () => {
@@ -145,7 +131,7 @@ describe('the reference protocol reproduces eval.py', { timeout: 180_000 }, () =
       '--protocol', 'reference', '--format', 'reference', '--base-url', server.url, '--model', 'judge', '--out', out, '--quiet']);
     expect(r.stderr).not.toMatch(/attune evaluate:/);
     expect(r.code).toBe(0);
-    const { header, lines } = results(out);
+    const { header, lines } = readResults(out);
     expect(header).toMatchObject({ protocol: 'reference', settings: { mode: 'fixed', k: 1, temperature: 0.3, scoring: 'reference', bystander: false } });
     expect(lines).toHaveLength(18);
 
@@ -287,7 +273,7 @@ describe('the reward protocol reproduces peregrm_reward.py', { timeout: 120_000 
       '--base-url', server.url, '--model', 'judge', '--out', out, '--quiet']);
     expect(r.stderr).not.toMatch(/attune evaluate:/);
     expect(r.code).toBe(0);
-    const { header, lines } = results(out);
+    const { header, lines } = readResults(out);
     expect(header).toMatchObject({ protocol: 'reward', settings: { mode: 'dynamic', k: 1, lambda: 0.5, bystander: true, temperature: 0.3 } });
     const line = (q: string) => lines.find((l) => l.queryId === q);
 
@@ -352,7 +338,7 @@ describe('a judge template', { timeout: 120_000 }, () => {
       '--protocol', 'reference', '--judge-template', path, '--base-url', server.url, '--model', 'judge', '--out', out, '--quiet']);
     expect(r.stderr).not.toMatch(/attune evaluate:/);
     expect(r.code).toBe(0);
-    const { header, lines } = results(out);
+    const { header, lines } = readResults(out);
     expect(header.judgeTemplate).toEqual({ name: 'template.txt', sha256: createHash('sha256').update(TEMPLATE).digest('hex') });
     expect(lines).toHaveLength(6);
     const calls = server.chatRequests();
