@@ -128,6 +128,21 @@ const validation = {
   },
 };
 
+/** The object stores and indexes of schema version 1. */
+const STORES_V1 = {
+  people: 'id, name, createdAt',
+  conversations: 'id, personId, [personId+startedAt], startedAt',
+  messages: 'id, [conversationId+index], conversationId, personId, time',
+  memories: 'id, personId, label',
+  personas: 'id, personId, [personId+version]',
+  cases: 'id, personId, category, createdAt',
+  candidates: 'id, caseId, personId',
+  criteria: 'id, caseId, [caseId+dimension]',
+  judgments: 'id, caseId, candidateId, runId',
+  runs: 'id, status, createdAt',
+  settings: 'key',
+};
+
 export class AttuneDB extends Dexie {
   people!: Table<Person, string>;
   conversations!: Table<Conversation, string>;
@@ -144,36 +159,11 @@ export class AttuneDB extends Dexie {
 
   constructor(name = 'attune') {
     super(name);
-    // Schema versions only ever add: a new version lists the full store set and, when data must
-    // change shape, an upgrade function.
-    this.version(1).stores({
-      people: 'id, name, createdAt',
-      conversations: 'id, personId, [personId+startedAt], startedAt',
-      messages: 'id, [conversationId+index], conversationId, personId, time',
-      memories: 'id, personId, label',
-      personas: 'id, personId, [personId+version]',
-      cases: 'id, personId, category, createdAt',
-      candidates: 'id, caseId, personId',
-      criteria: 'id, caseId, [caseId+dimension]',
-      judgments: 'id, caseId, candidateId, runId',
-      runs: 'id, status, createdAt',
-      settings: 'key',
-    });
-    this.version(2).stores({
-      people: 'id, name, createdAt',
-      conversations: 'id, personId, [personId+startedAt], startedAt',
-      messages: 'id, [conversationId+index], conversationId, personId, time',
-      memories: 'id, personId, label',
-      personas: 'id, personId, [personId+version]',
-      cases: 'id, personId, category, createdAt',
-      candidates: 'id, caseId, personId',
-      criteria: 'id, caseId, [caseId+dimension]',
-      judgments: 'id, caseId, candidateId, runId',
-      runs: 'id, status, createdAt',
-      settings: 'key',
-      importJournal: '++seq, importId',
-    });
-    // Runs carry a run header (protocol and every setting) instead of a few settings.
+    // Schema versions only ever add: each one lists its full store set (a later one spreads the
+    // earlier set and adds to it) and, when data must change shape, an upgrade function.
+    this.version(1).stores(STORES_V1);
+    this.version(2).stores({ ...STORES_V1, importJournal: '++seq, importId' });
+    // Runs carry a run header (protocol and every setting) instead of a few settings; the stores stay as in version 2.
     this.version(3).upgrade((tx) => tx.table('runs').toCollection().modify((run, ref) => {
       if (!('header' in run)) ref.value = runWithHeader(run);
     }));
