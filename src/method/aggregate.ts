@@ -220,22 +220,25 @@ export interface LabelledScore {
  * the same way. A tie in score counts as half right.
  */
 export function pairwiseAccuracy(items: LabelledScore[]): { accuracy: number | null; pairs: number } {
-  const groups = new Map<string, LabelledScore[]>();
-  for (const it of items) groups.set(it.group, [...(groups.get(it.group) ?? []), it]);
   let pairs = 0;
   let right = 0;
-  for (const g of groups.values()) {
-    for (let i = 0; i < g.length; i++) {
-      for (let j = i + 1; j < g.length; j++) {
-        if (g[i].label === g[j].label) continue;
-        pairs++;
-        const human = Math.sign(g[i].label - g[j].label);
-        const model = Math.sign(g[i].score - g[j].score);
-        right += model === 0 ? 0.5 : model === human ? 1 : 0;
-      }
-    }
-  }
+  eachPairInGroup(items, (x, y) => {
+    if (x.label === y.label) return;
+    pairs++;
+    const human = Math.sign(x.label - y.label);
+    const model = Math.sign(x.score - y.score);
+    right += model === 0 ? 0.5 : model === human ? 1 : 0;
+  });
   return { accuracy: pairs ? right / pairs : null, pairs };
+}
+
+/** Calls `visit` once for every unordered pair of items that share a group (a case), in input order. */
+export function eachPairInGroup<T extends { group: string }>(items: T[], visit: (x: T, y: T) => void): void {
+  const groups = new Map<string, T[]>();
+  for (const it of items) groups.set(it.group, [...(groups.get(it.group) ?? []), it]);
+  for (const g of groups.values()) {
+    for (let i = 0; i < g.length; i++) for (let j = i + 1; j < g.length; j++) visit(g[i], g[j]);
+  }
 }
 
 export interface LabelAgreement {

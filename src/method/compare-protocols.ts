@@ -3,7 +3,7 @@
 // protocols' scores, agreement on which candidate of a case is better, each protocol's agreement
 // with human labels where the data has them, and what each run cost. Pure: results in, figures out.
 import { DIMENSIONS, type Dimension } from '../domain/records.ts';
-import { labelAgreement, spearman, type CandidateAggregate, type LabelAgreement } from './aggregate.ts';
+import { eachPairInGroup, labelAgreement, spearman, type CandidateAggregate, type LabelAgreement } from './aggregate.ts';
 
 /** One candidate's result under one protocol. */
 export interface ScoredCandidate {
@@ -55,21 +55,15 @@ export interface ProtocolComparison {
 
 /** Within each case: the share of candidate pairs both protocols order alike (ties in one only count half). */
 export function pairAgreement(items: { group: string; a: number; b: number }[]): PairAgreement {
-  const groups = new Map<string, { a: number; b: number }[]>();
-  for (const it of items) groups.set(it.group, [...(groups.get(it.group) ?? []), it]);
   let pairs = 0;
   let same = 0;
-  for (const g of groups.values()) {
-    for (let i = 0; i < g.length; i++) {
-      for (let j = i + 1; j < g.length; j++) {
-        const x = Math.sign(g[i].a - g[j].a);
-        const y = Math.sign(g[i].b - g[j].b);
-        if (x === 0 && y === 0) continue;
-        pairs++;
-        same += x === y ? 1 : x === 0 || y === 0 ? 0.5 : 0;
-      }
-    }
-  }
+  eachPairInGroup(items, (p, q) => {
+    const x = Math.sign(p.a - q.a);
+    const y = Math.sign(p.b - q.b);
+    if (x === 0 && y === 0) return;
+    pairs++;
+    same += x === y ? 1 : x === 0 || y === 0 ? 0.5 : 0;
+  });
   return { agreement: pairs ? same / pairs : null, pairs };
 }
 
