@@ -67,6 +67,28 @@ export const Message = z.object({
 });
 export type Message = z.infer<typeof Message>;
 
+/** A message as a MessageChunk holds it: its conversation and person are the chunk's. */
+export const ChunkedMessage = Message.omit({ conversationId: true, personId: true });
+export type ChunkedMessage = z.infer<typeof ChunkedMessage>;
+
+/**
+ * How the store keeps messages: consecutive messages of one conversation in one record, because
+ * IndexedDB costs about the same per record whatever its size (a 100 MB export is ~85,000
+ * messages but ~7,000 chunks). `id` is the first message's id; `messageIds` lists every
+ * message's id, in order, for the index that finds a message by its id.
+ */
+export const MessageChunk = z.object({
+  id,
+  conversationId: id,
+  personId: id,
+  messageIds: z.array(id).min(1),
+  messages: z.array(ChunkedMessage).min(1),
+}).refine(
+  (c) => c.id === c.messages[0].id && c.messageIds.length === c.messages.length && c.messages.every((m, i) => m.id === c.messageIds[i]),
+  { message: 'expected "id" to be the first message\'s id and "messageIds" to list the messages\' ids in order', path: ['messageIds'] },
+);
+export type MessageChunk = z.infer<typeof MessageChunk>;
+
 export const MemoryOrigin = z.enum(['imported', 'extracted', 'manual']);
 export const Memory = z.object({
   id,

@@ -3,9 +3,12 @@
 // present, each table's row count equal to the file's own header, every record valid and unique,
 // every reference resolving, and not empty. Only then does applyBackup clear and refill every
 // table in ONE transaction (each row passes the store's zod validation again as it is written),
-// so any failure leaves the store as it was.
+// so any failure leaves the store as it was. Backups of schema versions 1–3 hold a `messages`
+// table of single messages; they are restored into the chunks version 4 keeps them in.
 import { exportDB, importInto } from 'dexie-export-import';
 import { TABLE_NAMES, db as appDb, validateRecord, type AttuneDB, type TableName } from './db.ts';
+import { Message } from '../domain/records.ts';
+import { inConversationOrder, toMessageChunks } from './message-chunks.ts';
 import { describeDangling, findDanglingReference } from './references.ts';
 
 export class BackupError extends Error {
@@ -28,7 +31,10 @@ interface ExportFile {
   data: { databaseName: string; databaseVersion: number; tables: { name: string; schema: string; rowCount: number }[]; data: TableExport[] };
 }
 
-export type TableCounts = Record<TableName, number>;
+/** Records of each kind, as the user knows them: messages, not the chunks they are stored in. */
+export type RecordKind = Exclude<TableName, 'messageChunks'> | 'messages';
+export type TableCounts = Record<RecordKind, number>;
+const RECORD_KINDS = TABLE_NAMES.map((t): RecordKind => (t === 'messageChunks' ? 'messages' : t));
 
 /** A backup that passed every check, ready to replace the library. */
 export interface CheckedBackup {
@@ -37,14 +43,16 @@ export interface CheckedBackup {
   counts: TableCounts;
 }
 
-/** The schema version that added each table; tables not listed exist since version 1. */
-const TABLE_SINCE: Partial<Record<TableName, number>> = {};
-const tablesOfVersion = (version: number) => TABLE_NAMES.filter((t) => (TABLE_SINCE[t] ?? 1) <= version);
+/** The schema version from which messages are stored in chunks; before it, one record each. */
+const CHUNKED_SINCE = 4;
+/** Tables a backup of that schema version holds. */
+const tablesOfVersion = (version: number): string[] =>
+  version >= CHUNKED_SINCE ? TABLE_NAMES : TABLE_NAMES.map((t) => (t === 'messageChunks' ? 'messages' : t));
 
-/** Records per table in the store. */
+/** Records of each kind in the store. */
 export async function countRecords(store: AttuneDB = appDb): Promise<TableCounts> {
-  const counts = await Promise.all(TABLE_NAMES.map((t) => store.table(t).count()));
-  return Object.fromEntries(TABLE_NAMES.map((t, i) => [t, counts[i]])) as TableCounts;
+  const counts = await Promise.all(TABLE_NAMES.map((t) => (t === 'messageChunks' ? store.countMessages() : store.table(t).count())));
+  return Object.fromEntries(RECORD_KINDS.map((k, i) => [k, counts[i]])) as TableCounts;
 }
 
 function checkShape(json: unknown, store: AttuneDB): ExportFile {
@@ -60,9 +68,10 @@ function checkShape(json: unknown, store: AttuneDB): ExportFile {
   if (typeof data.databaseVersion !== 'number' || data.databaseVersion > store.verno) {
     throw new BackupError('data.databaseVersion', `expected a schema version up to ${store.verno} (this app's), found ${JSON.stringify(data.databaseVersion)}`);
   }
+  const tables = tablesOfVersion(data.databaseVersion);
   data.data.forEach((t, i) => {
-    if (!t || !TABLE_NAMES.includes(t.tableName as TableName)) {
-      throw new BackupError(`data.data[${i}].tableName`, `expected one of ${TABLE_NAMES.join(', ')}, found ${JSON.stringify(t?.tableName)}`);
+    if (!t || !tables.includes(t.tableName)) {
+      throw new BackupError(`data.data[${i}].tableName`, `expected one of ${tables.join(', ')} (schema version ${data.databaseVersion}), found ${JSON.stringify(t?.tableName)}`);
     }
     if (t.inbound !== true || !Array.isArray(t.rows)) {
       throw new BackupError(`data.data[${i}]`, `expected table "${t.tableName}" with inbound keys and a "rows" array`);
@@ -93,27 +102,62 @@ function checkComplete(file: ExportFile): void {
   });
 }
 
-/** Every row valid for its table and its key unique; returns the rows by table. */
+/** A row of a version 1–3 backup's `messages` table, checked as the Message it must be. */
+function validateLegacyMessage(row: unknown): Message {
+  const result = Message.safeParse(row);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const id = (row as { id?: unknown } | null)?.id;
+  throw new Error(`Invalid messages record "${typeof id === 'string' ? id : '(no id)'}" at ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+}
+
+/**
+ * Every row valid for its table and its key unique (and every message's id, across chunks);
+ * returns the rows by table, a version 1–3 backup's messages already in chunks.
+ */
 function checkRecords(file: ExportFile): Record<TableName, Record<string, unknown>[]> {
   const rows = {} as Record<TableName, Record<string, unknown>[]>;
+  const messageIds = new Set<string>();
   file.data.data.forEach((t, i) => {
-    const table = t.tableName as TableName;
     const seen = new Set<unknown>();
-    rows[table] = t.rows.map((row, r) => {
-      const where = `data.data[${i}].rows[${r}] (${table})`;
+    const checked = t.rows.map((row, r) => {
+      const where = `data.data[${i}].rows[${r}] (${t.tableName})`;
       let record: Record<string, unknown>;
       try {
-        record = validateRecord(table, row) as Record<string, unknown>;
+        record = t.tableName === 'messages' ? validateLegacyMessage(row) : validateRecord(t.tableName as TableName, row) as Record<string, unknown>;
       } catch (e) {
         throw new BackupError(where, (e as Error).message);
       }
-      const key = table === 'settings' ? record.key : record.id;
-      if (seen.has(key)) throw new BackupError(where, `${table} record "${String(key)}" appears twice`);
+      const key = t.tableName === 'settings' ? record.key : record.id;
+      if (seen.has(key)) throw new BackupError(where, `${t.tableName} record "${String(key)}" appears twice`);
       seen.add(key);
+      for (const id of t.tableName === 'messageChunks' ? record.messageIds as string[] : []) {
+        if (messageIds.has(id)) throw new BackupError(where, `message "${id}" appears twice`);
+        messageIds.add(id);
+      }
       return record;
     });
+    if (t.tableName === 'messages') rows.messageChunks = toMessageChunks((checked as Message[]).sort(inConversationOrder));
+    else rows[t.tableName as TableName] = checked;
   });
   return rows;
+}
+
+/**
+ * A version 1–3 backup as this version's: its `messages` table replaced by the chunks they
+ * are now kept in, so that importInto writes them where they belong.
+ */
+function withChunkedMessages(file: ExportFile, chunks: Record<string, unknown>[]): ExportFile {
+  if (file.data.databaseVersion >= CHUNKED_SINCE) return file;
+  const rename = <T extends { name?: string; tableName?: string }>(t: T): boolean => (t.name ?? t.tableName) === 'messages';
+  return {
+    ...file,
+    data: {
+      ...file.data,
+      tables: [...file.data.tables.filter((t) => !rename(t)), { name: 'messageChunks', schema: 'id,conversationId,personId,*messageIds', rowCount: chunks.length }],
+      data: [...file.data.data.filter((t) => !rename(t)), { tableName: 'messageChunks', inbound: true, rows: chunks }],
+    },
+  };
 }
 
 /**
@@ -128,12 +172,15 @@ export async function readBackup(blob: Blob, store: AttuneDB = appDb, options: {
   } catch (e) {
     throw new BackupError('(file)', `expected JSON: ${(e as Error).message}`);
   }
-  const file = checkShape(json, store);
-  checkComplete(file);
-  const rows = checkRecords(file);
-  const counts = Object.fromEntries(TABLE_NAMES.map((t) => [t, rows[t]?.length ?? 0])) as TableCounts;
+  const shape = checkShape(json, store);
+  checkComplete(shape);
+  const rows = checkRecords(shape);
+  const file = withChunkedMessages(shape, rows.messageChunks ?? []);
+  const counts = Object.fromEntries(TABLE_NAMES.map((t, i) => [RECORD_KINDS[i], t === 'messageChunks'
+    ? (rows.messageChunks ?? []).reduce((n, c) => n + (c.messageIds as string[]).length, 0)
+    : rows[t]?.length ?? 0])) as TableCounts;
   if (!options.trusted) {
-    if (TABLE_NAMES.every((t) => t === 'settings' || counts[t] === 0)) {
+    if (RECORD_KINDS.every((k) => k === 'settings' || counts[k] === 0)) {
       throw new BackupError('data.data', 'every table is empty: restoring it would empty the library');
     }
     const dangling = await findDanglingReference(rows);

@@ -1,21 +1,22 @@
 // The one local store: a Dexie (IndexedDB) database. Every record that enters it, by whatever
 // path (put helpers, applyImport, a restored backup, a direct `db.table.put`), passes a DBCore
 // middleware that validates it with the zod schema of its table, so nothing unchecked is stored.
-import Dexie, { type DBCore, type DBCoreMutateRequest, type Table } from 'dexie';
+import Dexie, { type DBCore, type DBCoreMutateRequest, type Table, type Transaction } from 'dexie';
 import type { z } from 'zod';
 import {
-  Candidate, Case, Conversation, CriteriaSet, Judgment, Memory, Message, Person, Persona, Run,
+  Candidate, Case, Conversation, CriteriaSet, Judgment, Memory, Message, MessageChunk, Person, Persona, Run,
   Setting,
 } from '../domain/records.ts';
 import type { CaseCriteria, ImportBundle } from '../domain/bundle.ts';
 import { runWithHeader } from './migrations.ts';
 import { stableStringify } from '../lib/hash.ts';
-import { DanglingReferenceError, findDanglingReference } from './references.ts';
+import { DanglingReferenceError, REFERENCES, findDanglingReference } from './references.ts';
+import { messagesOfChunks, toMessageChunks } from './message-chunks.ts';
 
 export const schemas = {
   people: Person,
   conversations: Conversation,
-  messages: Message,
+  messageChunks: MessageChunk,
   memories: Memory,
   personas: Persona,
   cases: Case,
@@ -29,13 +30,20 @@ export type TableName = keyof typeof schemas;
 export type RecordOf<T extends TableName> = z.infer<(typeof schemas)[T]>;
 export const TABLE_NAMES = Object.keys(schemas) as TableName[];
 
-/** Tables an import writes, in the order the bundle lists them. */
-const IMPORT_TABLES = [
+/** Kinds of records an import brings, in the order the bundle lists them. */
+const IMPORT_KINDS = [
   'people', 'conversations', 'messages', 'memories', 'personas', 'cases', 'candidates',
-] as const satisfies readonly (TableName & keyof ImportBundle)[];
-export type ImportTable = (typeof IMPORT_TABLES)[number];
-/** Records added per table, and `criteria`: cases whose reference criteria a criteria file changed. */
-export type ImportAdded = Record<ImportTable | 'criteria', number>;
+] as const satisfies readonly (keyof ImportBundle)[];
+export type ImportKind = (typeof IMPORT_KINDS)[number];
+/** The table each kind is stored in: messages go into chunks (see message-chunks.ts). */
+const TABLE_OF_KIND = {
+  people: 'people', conversations: 'conversations', messages: 'messageChunks', memories: 'memories',
+  personas: 'personas', cases: 'cases', candidates: 'candidates',
+} as const satisfies Record<ImportKind, TableName>;
+type ImportTable = (typeof TABLE_OF_KIND)[ImportKind];
+const IMPORT_TABLES = IMPORT_KINDS.map((kind) => TABLE_OF_KIND[kind]);
+/** Records added per kind (messages, not their chunks), and `criteria`: cases whose reference criteria a criteria file changed. */
+export type ImportAdded = Record<ImportKind | 'criteria', number>;
 
 /**
  * One chunk of an import not yet committed: the ids it added to one table. An import writes in
@@ -128,7 +136,7 @@ const validation = {
   },
 };
 
-/** The object stores and indexes of schema version 1. */
+/** The object stores and indexes of schema version 1 (version 2 adds the import journal). */
 const STORES_V1 = {
   people: 'id, name, createdAt',
   conversations: 'id, personId, [personId+startedAt], startedAt',
@@ -146,7 +154,7 @@ const STORES_V1 = {
 export class AttuneDB extends Dexie {
   people!: Table<Person, string>;
   conversations!: Table<Conversation, string>;
-  messages!: Table<Message, string>;
+  messageChunks!: Table<MessageChunk, string>;
   memories!: Table<Memory, string>;
   personas!: Table<Persona, string>;
   cases!: Table<Case, string>;
@@ -161,12 +169,17 @@ export class AttuneDB extends Dexie {
     super(name);
     // Schema versions only ever add: each one lists its full store set (a later one spreads the
     // earlier set and adds to it) and, when data must change shape, an upgrade function.
+    const storesV2 = { ...STORES_V1, importJournal: '++seq, importId' };
     this.version(1).stores(STORES_V1);
-    this.version(2).stores({ ...STORES_V1, importJournal: '++seq, importId' });
+    this.version(2).stores(storesV2);
     // Runs carry a run header (protocol and every setting) instead of a few settings; the stores stay as in version 2.
     this.version(3).upgrade((tx) => tx.table('runs').toCollection().modify((run, ref) => {
       if (!('header' in run)) ref.value = runWithHeader(run);
     }));
+    // Messages are stored in chunks, one record per run of a conversation's messages (an
+    // import's writes are ~10× fewer); `messageIds` is indexed to find a message by its id.
+    this.version(4).stores({ ...storesV2, messages: null, messageChunks: 'id, conversationId, personId, *messageIds' })
+      .upgrade((tx) => chunkStoredMessages(tx));
     this.use(validation);
     // Before anything reads the store, take back what an interrupted import left (Dexie holds
     // every other query until this resolves; the argument is the connection usable meanwhile).
@@ -252,7 +265,7 @@ export class AttuneDB extends Dexie {
     await this.transaction('rw', this.tables, async () => {
       const caseIds = await this.cases.where('personId').equals(personId).primaryKeys();
       await Promise.all([
-        this.messages.where('personId').equals(personId).delete(),
+        this.messageChunks.where('personId').equals(personId).delete(),
         this.conversations.where('personId').equals(personId).delete(),
         this.memories.where('personId').equals(personId).delete(),
         this.personas.where('personId').equals(personId).delete(),
@@ -307,11 +320,31 @@ export class AttuneDB extends Dexie {
     return list.sort((a, b) => (a.startedAt ?? Infinity) - (b.startedAt ?? Infinity) || a.title.localeCompare(b.title));
   }
 
-  listMessages(conversationId: string): Promise<Message[]> {
-    return this.messages
-      .where('[conversationId+index]')
-      .between([conversationId, Dexie.minKey], [conversationId, Dexie.maxKey])
-      .toArray();
+  /** A conversation's messages in order. */
+  async listMessages(conversationId: string): Promise<Message[]> {
+    return messagesOfChunks(await this.messageChunks.where('conversationId').equals(conversationId).toArray());
+  }
+
+  /** Every message of a person, conversation by conversation. */
+  async listPersonMessages(personId: string): Promise<Message[]> {
+    return messagesOfChunks(await this.messageChunks.where('personId').equals(personId).toArray());
+  }
+
+  /** The stored messages among these ids (those not stored are left out), by id. */
+  async getMessages(ids: readonly string[]): Promise<Map<string, Message>> {
+    const wanted = new Set(ids);
+    const chunks = new Map((await this.messageChunks.where('messageIds').anyOf([...wanted]).toArray()).map((c) => [c.id, c]));
+    return new Map(messagesOfChunks([...chunks.values()]).filter((m) => wanted.has(m.id)).map((m) => [m.id, m]));
+  }
+
+  /** Stores messages (in chunks), validated; for messages that come apart from an import. */
+  async addMessages(messages: readonly Message[]): Promise<void> {
+    await this.messageChunks.bulkAdd(toMessageChunks(messages));
+  }
+
+  /** How many messages the store holds (one index entry per message). */
+  countMessages(): Promise<number> {
+    return this.messageChunks.orderBy('messageIds').count();
   }
 
   listMemories(personId: string): Promise<Memory[]> {
@@ -348,19 +381,23 @@ export class AttuneDB extends Dexie {
     return this.runs.orderBy('createdAt').reverse().toArray();
   }
 
-  /** How many records of each kind a person has, for the Library's list. */
+  /**
+   * How many records of each kind a person has, for the Library's list. Messages are the sum of
+   * the conversations' message counts (counting them in chunks would read every message).
+   */
   async personCounts(personId: string): Promise<{ conversations: number; messages: number; cases: number }> {
-    const [conversations, messages, cases] = await Promise.all([
-      this.conversations.where('personId').equals(personId).count(),
-      this.messages.where('personId').equals(personId).count(),
+    const [conversations, cases] = await Promise.all([
+      this.conversations.where('personId').equals(personId).toArray(),
       this.cases.where('personId').equals(personId).count(),
     ]);
-    return { conversations, messages, cases };
+    return { conversations: conversations.length, messages: conversations.reduce((n, c) => n + c.messageCount, 0), cases };
   }
 }
 
 const CHUNK_RECORDS = 1000;
-type Chunk = Partial<Record<ImportTable, { id: string }[]>>;
+type Chunk = Partial<Record<ImportKind, { id: string }[]>>;
+/** Tables that references point into: the ids of their records an import brings are remembered. */
+const REFERENCE_TARGETS = new Set<TableName>(REFERENCES.map((r) => r.target));
 
 /**
  * Writes one import in bounded transactions, each recording in the journal the ids it added.
@@ -369,33 +406,41 @@ type Chunk = Partial<Record<ImportTable, { id: string }[]>>;
  * chunk is handed to IndexedDB; the next chunk can be parsed while it is written (one in flight).
  */
 export class ImportWriter {
-  private readonly added = Object.fromEntries([...IMPORT_TABLES, 'criteria'].map((t) => [t, 0])) as ImportAdded;
+  private readonly added = Object.fromEntries([...IMPORT_KINDS, 'criteria'].map((t) => [t, 0])) as ImportAdded;
   private readonly people = new Map<string, Person>();
   private readonly caseCriteria: CaseCriteria[] = [];
-  /** Ids of every record handed to this import so far, by table: what later chunks may refer to. */
-  private readonly known = new Map<ImportTable, Set<string>>();
+  /** Ids of every record handed to this import so far, of the tables references point into. */
+  private readonly known = new Map<TableName, Set<string>>();
+  /**
+   * Conversations this import added, and those it wrote messages of: the messages of a
+   * conversation it added, and wrote none of yet, cannot be stored already, so need no look-up.
+   */
+  private readonly newConversations = new Set<string>();
+  private readonly conversationsWithMessages = new Set<string>();
   private inFlight: Promise<void> = Promise.resolve();
-  /** Records written so far (people come at the commit), for progress. */
+  /** Records written so far (people come at the commit; messages count one by one), for progress. */
   written = 0;
 
   constructor(private readonly db: AttuneDB, readonly importId: string) {}
 
-  async write(bundle: Pick<ImportBundle, ImportTable | 'caseCriteria'>): Promise<void> {
+  async write(bundle: Pick<ImportBundle, ImportKind | 'caseCriteria'>): Promise<void> {
     for (const person of bundle.people) this.people.set(person.id, person);
     this.caseCriteria.push(...bundle.caseCriteria ?? []);
-    for (const name of IMPORT_TABLES) {
-      const ids = this.known.get(name) ?? new Set<string>();
-      for (const record of bundle[name]) ids.add(record.id);
-      this.known.set(name, ids);
+    for (const kind of IMPORT_KINDS) {
+      const table = TABLE_OF_KIND[kind];
+      if (!REFERENCE_TARGETS.has(table)) continue;
+      const ids = this.known.get(table) ?? new Set<string>();
+      for (const record of bundle[kind]) ids.add(record.id);
+      this.known.set(table, ids);
     }
     let chunk: Chunk = {};
     let size = 0;
-    for (const name of IMPORT_TABLES) {
-      if (name === 'people') continue;
-      const records = bundle[name] as { id: string }[];
+    for (const kind of IMPORT_KINDS) {
+      if (kind === 'people') continue;
+      const records = bundle[kind] as { id: string }[];
       for (let from = 0; from < records.length;) {
         const take = Math.min(records.length - from, CHUNK_RECORDS - size);
-        chunk[name] = records.slice(from, from + take);
+        chunk[kind] = records.slice(from, from + take);
         from += take;
         size += take;
         if (size >= CHUNK_RECORDS) {
@@ -417,24 +462,53 @@ export class ImportWriter {
   }
 
   private async writeChunk(chunk: Chunk): Promise<void> {
-    const names = Object.keys(chunk) as ImportTable[];
+    const messages = (chunk.messages ?? []) as Message[];
+    const records: Partial<Record<ImportTable, { id: string }[]>> = {};
+    for (const kind of Object.keys(chunk) as ImportKind[]) {
+      if (kind !== 'messages') records[TABLE_OF_KIND[kind]] = chunk[kind];
+    }
     // Every import table: references are checked against those the chunk does not write.
     await this.db.transaction('rw', [...IMPORT_TABLES.map((n) => this.db.table(n)), this.db.importJournal], async () => {
       // A reference resolves within the chunk, to a record an earlier chunk (or the people kept
-      // for the commit) brought, or to one already stored.
-      const dangling = await findDanglingReference(chunk, async (table, ids) => {
-        const known = this.known.get(table as ImportTable);
+      // for the commit) brought, or to one already stored. Messages are checked as the chunks they become.
+      const dangling = await findDanglingReference({ ...records, messageChunks: toMessageChunks(messages) }, async (table, ids) => {
+        const known = this.known.get(table);
         const rest = known ? ids.filter((id) => !known.has(id)) : ids;
         const stored = rest.length ? await this.db.table(table).where(':id').anyOf(rest).primaryKeys() as string[] : [];
         return new Set([...ids.filter((id) => known?.has(id)), ...stored]);
       });
       if (dangling) throw new DanglingReferenceError(dangling);
-      for (const name of names) {
-        const ids = await addFresh(this.db.table(name) as Table<{ id: string }, string>, chunk[name]!);
-        if (ids.length > 0) await this.db.importJournal.add({ importId: this.importId, table: name, ids });
-        this.added[name] += ids.length;
+      for (const table of Object.keys(records) as ImportTable[]) {
+        const ids = await addFresh(this.db.table(table) as Table<{ id: string }, string>, records[table]!);
+        if (ids.length > 0) await this.db.importJournal.add({ importId: this.importId, table, ids });
+        this.added[IMPORT_KINDS.find((k) => TABLE_OF_KIND[k] === table)!] += ids.length;
+        if (table === 'conversations') for (const id of ids) this.newConversations.add(id);
       }
+      if (messages.length > 0) await this.writeMessages(messages);
     });
+  }
+
+  /** Stores the messages not stored yet, in chunks (ids are content hashes: the same message twice is one). */
+  private async writeMessages(messages: Message[]): Promise<void> {
+    const mayBeStored = messages.filter((m) => !this.newConversations.has(m.conversationId) || this.conversationsWithMessages.has(m.conversationId));
+    const stored = new Set(mayBeStored.length
+      ? await this.db.messageChunks.where('messageIds').anyOf(mayBeStored.map((m) => m.id)).keys() as string[]
+      : []);
+    const fresh: Message[] = [];
+    for (const m of messages) {
+      if (stored.has(m.id)) continue;
+      stored.add(m.id);
+      fresh.push(m);
+    }
+    const chunks = toMessageChunks(fresh);
+    const ids = await addFresh(this.db.messageChunks as Table<{ id: string }, string>, chunks);
+    if (ids.length > 0) await this.db.importJournal.add({ importId: this.importId, table: 'messageChunks', ids });
+    const added = new Set(ids);
+    for (const c of chunks) {
+      if (!added.has(c.id)) continue;
+      this.added.messages += c.messages.length;
+      this.conversationsWithMessages.add(c.conversationId);
+    }
   }
 
   /**
@@ -498,6 +572,22 @@ async function sweepAbandonedImports(db: AttuneDB): Promise<number> {
     swept++;
   }
   return swept;
+}
+
+/**
+ * Upgrade to version 4: every stored message moves into chunks, conversation by conversation.
+ * First it takes back every import in the journal: none can still commit (an upgrade waits
+ * until every older connection has closed), and their rows name messages one by one.
+ */
+async function chunkStoredMessages(tx: Transaction): Promise<void> {
+  const journal = await tx.table('importJournal').toArray() as { table: string; ids: string[] }[];
+  for (const row of journal) await tx.table(row.table).bulkDelete(row.ids);
+  await tx.table('importJournal').clear();
+  const messages = tx.table('messages');
+  for (const conversationId of await messages.orderBy('conversationId').uniqueKeys()) {
+    const list = await messages.where('[conversationId+index]').between([conversationId, Dexie.minKey], [conversationId, Dexie.maxKey]).toArray() as Message[];
+    await tx.table('messageChunks').bulkAdd(toMessageChunks(list));
+  }
 }
 
 /** The app's database. Tests open their own with `new AttuneDB('some-name')`. */

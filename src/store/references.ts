@@ -6,8 +6,8 @@ import type { TableName } from './db.ts';
 /** Each reference: records of `table` name, in `field`, a record of `target` by its id. */
 export const REFERENCES = [
   { table: 'conversations', field: 'personId', target: 'people' },
-  { table: 'messages', field: 'personId', target: 'people' },
-  { table: 'messages', field: 'conversationId', target: 'conversations' },
+  { table: 'messageChunks', field: 'personId', target: 'people' },
+  { table: 'messageChunks', field: 'conversationId', target: 'conversations' },
   { table: 'memories', field: 'personId', target: 'people' },
   { table: 'personas', field: 'personId', target: 'people' },
   { table: 'cases', field: 'personId', target: 'people' },

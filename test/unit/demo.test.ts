@@ -59,10 +59,10 @@ describe('demo loading', () => {
     expect(await db.people.count()).toBe(bundle.people.length);
     expect(await db.candidates.count()).toBe(bundle.candidates.length);
     await ensureDemo(db); // second start adds nothing
-    expect(await db.messages.count()).toBe(bundle.messages.length);
+    expect(await db.countMessages()).toBe(bundle.messages.length);
 
     expect(await removeDemo(db)).toBe(bundle.people.length);
-    for (const t of ['people', 'messages', 'memories', 'cases', 'candidates'] as const) expect(await db.table(t).count()).toBe(0);
+    for (const t of ['people', 'messageChunks', 'memories', 'cases', 'candidates'] as const) expect(await db.table(t).count()).toBe(0);
     await ensureDemo(db);
     expect(await db.people.count()).toBe(0);
 

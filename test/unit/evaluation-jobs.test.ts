@@ -61,7 +61,7 @@ describe('evaluation jobs on the app store', () => {
     expect(before.every((m) => m.origin === 'extracted' && m.evidence.length > 0)).toBe(true);
 
     // The conversation grows: its extraction is redone and the old memories give way.
-    await db.messages.add({ id: 'msg_2', conversationId: 'conv_1', personId: 'person_ana', index: 2, role: 'user', text: 'I miss her every day.', time: T + 2 });
+    await db.addMessages([{ id: 'msg_2', conversationId: 'conv_1', personId: 'person_ana', index: 2, role: 'user', text: 'I miss her every day.', time: T + 2 }]);
     await db.conversations.update('conv_1', { messageCount: 3 });
     await job({ kind: 'extract-memories', jobId: 2, personId: 'person_ana' }, engine);
     const after = await db.listMemories('person_ana');

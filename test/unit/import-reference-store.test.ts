@@ -59,8 +59,8 @@ describe('criteria file into the store', () => {
     const chat = await parsePastedText('User: I moved again.\nAssistant: How does it feel?');
     const gone = (await db.cases.toArray()).find((c) => c.queryId === 'english_2:0')!;
     await db.cases.delete(gone.id);
-    const before = { cases: await db.cases.toArray(), people: await db.people.count(), messages: await db.messages.count() };
+    const before = { cases: await db.cases.toArray(), people: await db.people.count(), messages: await db.countMessages() };
     await expect(db.applyImport([...chat.bundles, ...criteria])).rejects.toThrow('Case of session "english_2", query "english_2:0" is no longer in the library; nothing was imported');
-    expect({ cases: await db.cases.toArray(), people: await db.people.count(), messages: await db.messages.count() }).toEqual(before);
+    expect({ cases: await db.cases.toArray(), people: await db.people.count(), messages: await db.countMessages() }).toEqual(before);
   });
 });

@@ -66,12 +66,20 @@ async function snapshot(store: AttuneDB) {
 describe('validation', () => {
   it('rejects an invalid record, naming table, id and zod path', async () => {
     const bad = { id: 'msg_bad', conversationId: 'c', personId: 'p', index: -1, role: 'user', text: 'x', time: null } as Message;
-    const error = await db.putRecord('messages', bad).catch((e: unknown) => e);
+    const error = await db.addMessages([bad]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreValidationError);
     const v = error as StoreValidationError;
-    expect([v.table, v.recordId, v.path]).toEqual(['messages', 'msg_bad', 'index']);
-    expect(v.message).toContain('messages');
-    expect(await db.messages.count()).toBe(0);
+    // Messages are stored in chunks: the chunk's id is its first message's.
+    expect([v.table, v.recordId, v.path]).toEqual(['messageChunks', 'msg_bad', 'messages.0.index']);
+    expect(v.message).toContain('messageChunks');
+    expect(await db.countMessages()).toBe(0);
+  });
+
+  it('refuses a chunk whose message ids disagree with its messages', async () => {
+    const chunk = { id: 'msg_1', conversationId: 'c', personId: 'p', messageIds: ['msg_1', 'msg_other'], messages: [
+      { id: 'msg_1', index: 0, role: 'user', text: 'a', time: null }, { id: 'msg_2', index: 1, role: 'assistant', text: 'b', time: null },
+    ] } as const;
+    await expect(db.messageChunks.add(structuredClone(chunk) as never)).rejects.toThrow(/messageChunks record "msg_1" at messageIds/);
   });
 
   it('validates writes that bypass the helpers (direct put, update, modify)', async () => {
@@ -96,7 +104,8 @@ describe('applyImport', () => {
     expect(first).toEqual({ people: 2, conversations: 2, messages: 7, memories: 2, personas: 2, cases: 2, candidates: 2, criteria: 0 });
     const again = await db.applyImport([personBundle('a'), personBundle('b', 4)]);
     expect(again).toEqual({ people: 0, conversations: 0, messages: 0, memories: 0, personas: 0, cases: 0, candidates: 0, criteria: 0 });
-    expect(await db.messages.count()).toBe(7);
+    expect(await db.countMessages()).toBe(7);
+    expect(await db.messageChunks.count()).toBe(2);
   });
 
   it('counts records repeated across bundles once', async () => {
@@ -119,7 +128,7 @@ describe('applyImport', () => {
     const before = await snapshot(db);
     const orphan = personBundle('b');
     orphan.messages[0] = { ...orphan.messages[0], conversationId: 'conv_nowhere' };
-    await expect(db.applyImport([orphan])).rejects.toThrow('messages record "msg_b_2": conversationId "conv_nowhere" names no record in conversations');
+    await expect(db.applyImport([orphan])).rejects.toThrow('messageChunks record "msg_b_2": conversationId "conv_nowhere" names no record in conversations');
     const noPerson = personBundle('c');
     noPerson.people = [];
     await expect(db.applyImport([noPerson])).rejects.toThrow(/record "conv_c": personId "person_c" names no record in people/);
@@ -142,7 +151,10 @@ describe('queries', () => {
     expect((await db.listCandidates('case_a')).map((c) => c.id)).toEqual(['cand_a']);
     expect((await db.listPeople()).map((p) => p.name)).toEqual(['Person a', 'Person b']);
     expect(await db.personCounts('person_a')).toEqual({ conversations: 1, messages: 5, cases: 1 });
-    expect((await db.messages.where('time').above(T + 3500).toArray()).map((m) => m.id)).toEqual(['msg_a_4']);
+    expect((await db.listPersonMessages('person_b')).map((m) => m.id)).toEqual(['msg_b_0', 'msg_b_1']);
+    const found = await db.getMessages(['msg_a_3', 'msg_b_0', 'msg_nowhere']);
+    expect([...found.keys()].sort()).toEqual(['msg_a_3', 'msg_b_0']);
+    expect(found.get('msg_a_3')).toEqual({ id: 'msg_a_3', conversationId: 'conv_a', personId: 'person_a', index: 3, role: 'assistant', text: 'message 3', time: T + 3000 });
   });
 
   it('returns the highest persona version as current', async () => {
@@ -162,12 +174,12 @@ describe('people and settings', () => {
     await db.deletePerson('person_a');
 
     const left = await snapshot(db);
-    for (const name of ['people', 'conversations', 'messages', 'memories', 'personas', 'cases', 'candidates', 'criteria', 'judgments'] as const) {
+    for (const name of ['people', 'conversations', 'messageChunks', 'memories', 'personas', 'cases', 'candidates', 'criteria', 'judgments'] as const) {
       expect(left[name].length, name).toBeGreaterThan(0);
       expect(JSON.stringify(left[name]), name).not.toMatch(/_a\b|_a_/);
     }
     expect((await db.runs.get('run_1'))?.caseIds).toEqual(['case_b']);
-    expect(await db.messages.count()).toBe(3);
+    expect(await db.countMessages()).toBe(3);
   });
 
   it('renames a person and refuses an empty name or an unknown person', async () => {
@@ -214,9 +226,17 @@ describe('backup', () => {
     const good = JSON.parse(await (await exportBackup(store)).text());
 
     const badRecord = structuredClone(good);
-    const messages = badRecord.data.data.find((t: { tableName: string }) => t.tableName === 'messages');
-    messages.rows[2].role = 'system';
-    await expect(importBackup(new Blob([JSON.stringify(badRecord)]), store)).rejects.toThrow(/messages record "msg_\w+" at role/);
+    const chunks = badRecord.data.data.find((t: { tableName: string }) => t.tableName === 'messageChunks');
+    chunks.rows[1].messages[2].role = 'system';
+    await expect(importBackup(new Blob([JSON.stringify(badRecord)]), store)).rejects.toThrow(/messageChunks record "msg_\w+" at messages.2.role/);
+
+    // One message in two chunks.
+    const twice = structuredClone(good);
+    const twiceRows = twice.data.data.find((t: { tableName: string }) => t.tableName === 'messageChunks').rows;
+    const copy = { ...twiceRows[1], id: 'msg_b_copy', messageIds: ['msg_b_copy', twiceRows[1].messageIds[1]], messages: [{ ...twiceRows[1].messages[0], id: 'msg_b_copy' }, twiceRows[1].messages[1]] };
+    twiceRows.push(copy);
+    twice.data.tables.find((t: { name: string }) => t.name === 'messageChunks').rowCount++;
+    await expect(importBackup(new Blob([JSON.stringify(twice)]), store)).rejects.toThrow(`message "${copy.messageIds[1]}" appears twice`);
 
     const unknownTable = structuredClone(good);
     unknownTable.data.data[0].tableName = 'secrets';
@@ -235,12 +255,12 @@ describe('backup', () => {
     const partial = structuredClone(good);
     partial.data.data = partial.data.data.filter((t: { tableName: string }) => t.tableName === 'people');
     await expect(importBackup(new Blob([JSON.stringify(partial)]), store)).rejects.toThrow(
-      /tables conversations, messages, memories, personas, cases, candidates, criteria, judgments, runs, settings missing/);
+      /tables conversations, messageChunks, memories, personas, cases, candidates, criteria, judgments, runs, settings missing/);
 
     // Rows cut from a table whose header still counts them.
     const cut = structuredClone(good);
-    cut.data.data.find((t: { tableName: string }) => t.tableName === 'messages').rows.splice(3);
-    await expect(importBackup(new Blob([JSON.stringify(cut)]), store)).rejects.toThrow(/\(messages\)\): the header says 9 rows, the file holds 3/);
+    cut.data.data.find((t: { tableName: string }) => t.tableName === 'messageChunks').rows.splice(1);
+    await expect(importBackup(new Blob([JSON.stringify(cut)]), store)).rejects.toThrow(/\(messageChunks\)\): the header says 2 rows, the file holds 1/);
 
     // Every table present and empty, headers agreeing.
     const empty = structuredClone(good);
@@ -250,9 +270,9 @@ describe('backup', () => {
 
     // A message whose person and conversation are not in the backup.
     const dangling = structuredClone(good);
-    const rows = dangling.data.data.find((t: { tableName: string }) => t.tableName === 'messages').rows;
+    const rows = dangling.data.data.find((t: { tableName: string }) => t.tableName === 'messageChunks').rows;
     rows[0] = { ...rows[0], personId: 'person_gone', conversationId: 'conv_gone' };
-    await expect(importBackup(new Blob([JSON.stringify(dangling)]), store)).rejects.toThrow(/messages record "msg_\w+": personId "person_gone" names no record in people/);
+    await expect(importBackup(new Blob([JSON.stringify(dangling)]), store)).rejects.toThrow(/messageChunks record "msg_\w+": personId "person_gone" names no record in people/);
 
     // A judgment of a candidate that is not there.
     const noCandidate = structuredClone(good);

@@ -16,7 +16,7 @@ export class CandidateList {
   historyOpen = $state(false);
   readonly assistantTurns = live(
     () => (this.historyOpen ? this.current()?.personId ?? null : null),
-    async (id) => (id ? (await db.messages.where('personId').equals(id).toArray()).filter((m) => m.role === 'assistant') : []),
+    async (id) => (id ? (await db.listPersonMessages(id)).filter((m) => m.role === 'assistant') : []),
     [] as Message[],
   );
   /** A problem with something the user gave (an empty file), shown beside the adder. */
