@@ -14,7 +14,10 @@ async function openLibrary(page: Page) {
   await expect(page.getByRole('heading', { name: 'People' })).toBeVisible();
 }
 
-/** Record counts of every object store, read with plain IndexedDB (not the app's code). */
+/**
+ * Record counts of every object store, read with plain IndexedDB (not the app's code), and
+ * `messages`: the entries of the chunks' index of message ids, one per stored message.
+ */
 function storeCounts(page: Page): Promise<Record<string, number>> {
   return page.evaluate(async () => {
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
@@ -29,6 +32,10 @@ function storeCounts(page: Page): Promise<Record<string, number>> {
       const q = tx.objectStore(name).count();
       q.onsuccess = () => { counts[name] = q.result; resolve(); };
     })));
+    await new Promise<void>((resolve) => {
+      const q = tx.objectStore('messageChunks').index('messageIds').count();
+      q.onsuccess = () => { counts.messages = q.result; resolve(); };
+    });
     db.close();
     return counts;
   });
@@ -99,7 +106,8 @@ async function importUntilPartlyWritten(page: Page, before: Record<string, numbe
   await expect(page.getByRole('status').filter({ hasText: /^Added / })).toHaveCount(0);
 }
 
-const EXPORT = { name: 'conversations.json', buffer: chatGptExport(1500) };
+// Large enough that its writing lasts seconds (messages are stored in chunks, one per conversation here).
+const EXPORT = { name: 'conversations.json', buffer: chatGptExport(6000) };
 const PERSON = 'ChatGPT export (conversations.json)';
 
 test('an import interrupted by closing the page leaves nothing after a reload, and the same file then imports whole', async ({ page, context }) => {
@@ -118,9 +126,9 @@ test('an import interrupted by closing the page leaves nothing after a reload, a
 
   await chooseAndPreview(next, EXPORT);
   await next.getByRole('region', { name: /Preview/ }).getByRole('button', { name: 'Import' }).click();
-  await expect(next.getByRole('status').filter({ hasText: 'Added 1 people, 1500 conversations, 18000 messages.' })).toBeVisible({ timeout: 180_000 });
+  await expect(next.getByRole('status').filter({ hasText: 'Added 1 people, 6000 conversations, 72000 messages.' })).toBeVisible({ timeout: 180_000 });
   const after = await storeCounts(next);
-  expect(after.messages - before.messages).toBe(18_000);
+  expect(after.messages - before.messages).toBe(72_000);
   expect(after.importJournal).toBe(0);
 });
 
@@ -131,10 +139,10 @@ test('a second tab opened during an import leaves it running (its lock says it i
   await importUntilPartlyWritten(page, before);
   const other = await context.newPage();
   await openLibrary(other); // its store opens and sweeps abandoned imports: not this one
-  await expect(page.getByRole('status').filter({ hasText: 'Added 1 people, 1500 conversations, 18000 messages.' })).toBeVisible({ timeout: 180_000 });
+  await expect(page.getByRole('status').filter({ hasText: 'Added 1 people, 6000 conversations, 72000 messages.' })).toBeVisible({ timeout: 180_000 });
   const after = await storeCounts(other);
-  expect(after.messages - before.messages).toBe(18_000);
-  expect(after.conversations - before.conversations).toBe(1_500);
+  expect(after.messages - before.messages).toBe(72_000);
+  expect(after.conversations - before.conversations).toBe(6_000);
   expect(after.importJournal).toBe(0);
   await expect(other.getByRole('list', { name: 'People' }).getByRole('button', { name: PERSON, exact: true })).toBeVisible();
 });
@@ -149,8 +157,8 @@ test('cancelling an import mid-write ends its worker and leaves the store as it 
   await expect(page.getByRole('status').filter({ hasText: 'Import cancelled: nothing was written.' })).toBeVisible({ timeout: 60_000 });
   expect(await storeCounts(page)).toEqual(before);
   const seen = await statusSeen(page);
-  expect(seen.some((s) => /^Reading conversations\.json: [\d,]+ of 1,500 items$/.test(s)), seen.join(' | ')).toBe(true);
-  expect(seen.some((s) => /^Writing: [\d,]+ of 19,501 records$/.test(s)), seen.join(' | ')).toBe(true);
+  expect(seen.some((s) => /^Reading conversations\.json: [\d,]+ of 6,000 items$/.test(s)), seen.join(' | ')).toBe(true);
+  expect(seen.some((s) => /^Writing: [\d,]+ of 78,001 records$/.test(s)), seen.join(' | ')).toBe(true);
   await page.reload();
   await openLibrary(page);
   expect(await storeCounts(page)).toEqual(before);

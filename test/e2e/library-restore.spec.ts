@@ -54,7 +54,7 @@ test('partial, empty and inconsistent backups are refused with the library uncha
   partial.data.data = partial.data.data.filter((t) => t.tableName === 'people');
   await chooseBackup(page, 'partial.json', partial);
   await expect(page.getByRole('alert')).toContainText('Nothing was changed. partial.json cannot be restored');
-  await expect(page.getByRole('alert')).toContainText('conversations, messages, memories, personas, cases, candidates, criteria, judgments, runs, settings missing');
+  await expect(page.getByRole('alert')).toContainText('conversations, messageChunks, memories, personas, cases, candidates, criteria, judgments, runs, settings missing');
   await expect(page.getByRole('button', { name: 'Yes, restore' })).toHaveCount(0);
 
   const empty = structuredClone(good);
@@ -64,17 +64,18 @@ test('partial, empty and inconsistent backups are refused with the library uncha
   await expect(page.getByRole('alert')).toContainText('empty.json cannot be restored: Backup file (data.data): every table is empty');
 
   const dangling = structuredClone(good);
-  const messages = dangling.data.data.find((t) => t.tableName === 'messages')!;
-  messages.rows[0] = { ...messages.rows[0], personId: 'person_nobody', conversationId: 'conv_nowhere' };
+  // Messages are stored (and backed up) in chunks, one per conversation here.
+  const chunks = dangling.data.data.find((t) => t.tableName === 'messageChunks')!;
+  chunks.rows[0] = { ...chunks.rows[0], personId: 'person_nobody', conversationId: 'conv_nowhere' };
   await chooseBackup(page, 'dangling.json', dangling);
-  await expect(page.getByRole('alert')).toContainText(`messages record "${messages.rows[0].id}": personId "person_nobody" names no record in people`);
+  await expect(page.getByRole('alert')).toContainText(`messageChunks record "${chunks.rows[0].id}": personId "person_nobody" names no record in people`);
 
   const cut = structuredClone(good);
-  const rows = cut.data.data.find((t) => t.tableName === 'messages')!.rows;
+  const rows = cut.data.data.find((t) => t.tableName === 'messageChunks')!.rows;
   const header = rows.length;
-  rows.splice(2);
+  rows.splice(1);
   await chooseBackup(page, 'cut.json', cut);
-  await expect(page.getByRole('alert')).toContainText(`(messages)): the header says ${header} rows, the file holds 2`);
+  await expect(page.getByRole('alert')).toContainText(`(messageChunks)): the header says ${header} rows, the file holds 1`);
 
   await page.reload();
   await expect(people(page).getByRole('listitem')).toHaveText(before);
@@ -84,7 +85,11 @@ test('a restore is previewed, and the library it replaced comes back with one cl
   await page.goto('/#/library');
   await importShareGpt(page);
   const backup = await downloadBackup(page, testInfo);
-  const inBackup = (table: string) => backup.data.data.find((t) => t.tableName === table)!.rows.length;
+  const rowsOf = (table: string) => backup.data.data.find((t) => t.tableName === table)!.rows;
+  // Records as the restore preview counts them: messages, not the chunks they are kept in.
+  const inBackup = (kind: string) => (kind === 'messages'
+    ? rowsOf('messageChunks').reduce((n, c) => n + (c.messageIds as string[]).length, 0)
+    : rowsOf(kind).length);
   await pastePerson(page); // one more person, with two messages
   const before = await libraryState(page);
   expect(before).toHaveLength(inBackup('people') + 1);
