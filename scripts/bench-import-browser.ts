@@ -34,9 +34,13 @@ function chromiumPids(root: number): number[] {
   return [...isChromium].filter(below);
 }
 
-/** Summed PSS and RSS of the given processes. */
-function memoryOf(pids: number[]): { pss: number; rss: number; processes: number; pssByKind: Record<string, number> } {
-  let pss = 0, rss = 0, processes = 0;
+/**
+ * Summed PSS and RSS of the given processes, and the anonymous part of PSS (heaps, buffers): the
+ * rest is mostly the Chromium binary's code pages, whose PSS share moves as other Chromium
+ * processes on the machine start and stop.
+ */
+function memoryOf(pids: number[]): { pss: number; anon: number; rss: number; processes: number; pssByKind: Record<string, number> } {
+  let pss = 0, anon = 0, rss = 0, processes = 0;
   const pssByKind: Record<string, number> = {};
   for (const pid of pids) {
     try {
@@ -45,11 +49,12 @@ function memoryOf(pids: number[]): { pss: number; rss: number; processes: number
       const kind = /--type=([\w-]+)/.exec(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))?.[1] ?? 'browser';
       pssByKind[kind] = (pssByKind[kind] ?? 0) + own;
       pss += own;
+      anon += Number(/^Pss_Anon:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) * 1024;
       rss += Number(/^Rss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0) * 1024;
       processes++;
     } catch { /* ended */ }
   }
-  return { pss, rss, processes, pssByKind };
+  return { pss, anon, rss, processes, pssByKind };
 }
 
 /**
@@ -81,13 +86,13 @@ function cpuBetween(from: ReturnType<typeof cpuSecondsOf>, to: ReturnType<typeof
 /** Samples every 100 ms (the process list every second), so the sampler barely competes for CPU. */
 function sampler() {
   let pids = chromiumPids(process.pid);
-  let peak = { pss: 0, rss: 0, processes: 0, pssByKind: {} as Record<string, number> };
+  let peak = { pss: 0, anon: 0, rss: 0, processes: 0, pssByKind: {} as Record<string, number> };
   let ticks = 0;
   const sample = () => {
     if (++ticks % 10 === 0) pids = chromiumPids(process.pid);
     const m = memoryOf(pids);
     peak = {
-      pss: Math.max(m.pss, peak.pss), rss: Math.max(m.rss, peak.rss), processes: Math.max(m.processes, peak.processes),
+      pss: Math.max(m.pss, peak.pss), anon: Math.max(m.anon, peak.anon), rss: Math.max(m.rss, peak.rss), processes: Math.max(m.processes, peak.processes),
       // Where the memory was at the peak sample.
       pssByKind: m.pss >= peak.pss ? m.pssByKind : peak.pssByKind,
     };
@@ -181,11 +186,12 @@ export async function measureInBrowser(file: string, jsonBytes: number, options:
       parseCpu: cpuBetween(cpuAtStart, cpuAfterParse),
       storeCpu: cpuBetween(cpuAfterParse, cpuAtEnd),
       loadAverage1m: round(loadavg()[0]),
-      memory: 'sum over Chromium processes from /proc/<pid>/smaps_rollup, sampled every 100 ms (peak PSS and peak RSS sum are each the maximum over samples)',
+      memory: 'sum over Chromium processes from /proc/<pid>/smaps_rollup, sampled every 100 ms (peak PSS, its anonymous part Pss_Anon, and peak RSS sum are each the maximum over samples)',
       baselinePssMb: round(baseline.pss / MB),
       peakPssMb: round(peak.pss / MB),
       peakPssOverFileSize: round(peak.pss / MB / mb),
       peakPssAboveBaselineOverFileSize: round((peak.pss - baseline.pss) / MB / mb),
+      peakAnonPssAboveBaselineOverFileSize: round((peak.anon - baseline.anon) / MB / mb),
       parsePeakPssMb: round(parsePeak.pss / MB),
       peakPssMbByKind: Object.fromEntries(Object.entries(peak.pssByKind).map(([k, v]) => [k, round(v / MB)])),
       baselinePssMbByKind: Object.fromEntries(Object.entries(baseline.pssByKind).map(([k, v]) => [k, round(v / MB)])),

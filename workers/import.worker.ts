@@ -1,8 +1,9 @@
 // Reads and parses chosen files or pasted text off the main thread, twice: once for the preview
 // (records are counted as they stream past and dropped), then on "apply" again, writing each
 // chunk as it comes with the store's ImportWriter under a Web Lock that says the import is alive.
-// Between the two only the files' bytes are kept, never their records, so memory does not grow
-// with the number of records. Protocol: ImportRequest / ImportReply in src/import/client.ts.
+// Between the two only the files are kept (File objects: a handle, not their bytes), never their
+// records; a JSON array is read in pieces (FileReaderSync), so a 100 MB export is never whole in
+// memory. Protocol: ImportRequest / ImportReply in src/import/client.ts.
 import { parseFiles, type InputFile, type ParseOptions, type ParseResult } from '../src/import/index.ts';
 import { summarize } from '../src/import/preview.ts';
 import type { ImportProgress, ImportReply, ImportRequest } from '../src/import/client.ts';
@@ -11,8 +12,8 @@ import { countBundle } from '../src/domain/bundle.ts';
 
 type Source = { kind: 'files'; files: File[] } | { kind: 'text'; text: string; name: string };
 
-/** The bytes read for the preview, kept for the import: reading them again held two copies until a GC. */
-let readBytes: InputFile[] | null = null;
+/** The files parsed for the preview, kept for the import. */
+let inputs: InputFile[] | null = null;
 let maxBytes: number | undefined;
 let totalRecords = 0;
 
@@ -30,9 +31,15 @@ function post(reply: ImportReply): void {
   self.postMessage(reply);
 }
 
-async function read(from: Source): Promise<InputFile[]> {
+/** A chosen file, to be read in pieces as the parser asks for them. */
+function inPieces(file: File): InputFile {
+  const reader = new FileReaderSync();
+  return { name: file.name, pieces: { size: file.size, read: (start, end) => new Uint8Array(reader.readAsArrayBuffer(file.slice(start, end))) } };
+}
+
+function read(from: Source): InputFile[] {
   if (from.kind === 'text') return [{ name: from.name, bytes: new TextEncoder().encode(from.text) }];
-  return Promise.all(from.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+  return from.files.map(inPieces);
 }
 
 async function parse(files: InputFile[], options: ParseOptions): Promise<ParseResult> {
@@ -41,14 +48,14 @@ async function parse(files: InputFile[], options: ParseOptions): Promise<ParseRe
 }
 
 async function preview(source: Source): Promise<ImportReply> {
-  const files = await read(source);
+  const files = read(source);
   const { bundles, issues } = await parse(files, {
     sink: async () => {}, // counted by the bundles' `flushed`, then dropped
     onProgress: (p) => progress({ phase: 'reading', ...p }, p.done === p.total),
   });
   // Files with an issue are left out of the import.
   const leftOut = new Set(issues.map((i) => i.file));
-  readBytes = files.filter((f) => !leftOut.has(f.name));
+  inputs = files.filter((f) => !leftOut.has(f.name));
   // Records to write; `criteria` counts updates of cases, not records.
   totalRecords = bundles.reduce((n, b) => {
     const { criteria: _updates, ...records } = countBundle(b);
@@ -62,8 +69,8 @@ async function apply(importId: string): Promise<ImportAdded> {
   const report = () => progress({ phase: 'writing', done: writer.written, total: totalRecords, unit: 'records' });
   const timer = setInterval(report, PROGRESS_EVERY_MS);
   try {
-    const files = readBytes!;
-    readBytes = null;
+    const files = inputs!;
+    inputs = null;
     const { bundles, issues } = await parse(files, { sink: (chunk) => writer.write(chunk) });
     // Parsed the same way as for the preview, so this is not expected; refuse rather than write part.
     if (issues.length > 0) throw new Error(`${issues[0].file} (${issues[0].where}): ${issues[0].message}`);
@@ -88,7 +95,7 @@ async function handle(request: ImportRequest): Promise<ImportReply> {
         ? { kind: 'files', files: request.files }
         : { kind: 'text', text: request.text, name: request.name });
     case 'apply': {
-      if (!readBytes) throw new Error('nothing was parsed to apply');
+      if (!inputs) throw new Error('nothing was parsed to apply');
       return { kind: 'added', added: await holdingImportLock(request.importId, () => apply(request.importId)) };
     }
   }

@@ -11,7 +11,7 @@ import { sha256Bytes } from './ids.ts';
 import { parseChatGpt, type ExportOwner } from './chatgpt.ts';
 import { parseClaude } from './claude.ts';
 import { parseCsv } from './csv.ts';
-import { readJson, scanJson, skipSpace, type JsonDoc } from './json.ts';
+import { readJson, readJsonArrayPieces, scanJson, skipSpace, type JsonDoc, type PieceReader } from './json.ts';
 import { parseOpenAiJsonl } from './openai-jsonl.ts';
 import {
   attachCriteria, parsePersonaEmpPredictions, parsePersonaEmpSessions, predictionsLayout, readCriteriaFile,
@@ -26,7 +26,12 @@ export type { ImportBundle, RecordSink } from '../domain/bundle.ts';
 export type { ImportIssue } from './issues.ts';
 export { countBundle } from '../domain/bundle.ts';
 
-export interface InputFile { name: string; bytes: Uint8Array }
+/**
+ * A file to import: its bytes, or pieces to read from it (the import worker's chosen files), so
+ * that a large JSON array is read item by item and never held whole.
+ */
+export type InputFile = { name: string; bytes: Uint8Array } | { name: string; pieces: PieceReader };
+export type { PieceReader } from './json.ts';
 export interface ParseResult { bundles: ImportBundle[]; issues: ImportIssue[] }
 export interface ParseOptions {
   /** Largest file (or zip entry) accepted, in bytes. */
@@ -157,10 +162,35 @@ async function pairPredictions(pending: PendingFile, sessions: SessionsResult[],
 }
 
 async function parseOne(file: InputFile, context: ParseContext): Promise<Parsed> {
+  if ('pieces' in file) {
+    return await parseArrayInPieces(file.name, file.pieces, context)
+      ?? parseOne({ name: file.name, bytes: file.pieces.read(0, file.pieces.size) }, context);
+  }
   checkSize(file.name, file.bytes.length, context.maxBytes);
   if (isZip(file.bytes)) return { kind: 'bundle', bundle: await parseZip(file, context) };
   const bytes = normalizeEncoding(file.name, file.bytes);
   return parseText(file.name, bytes, {}, context);
+}
+
+/** Enough of a file's start to tell its kind and encoding (normalizeEncoding looks at 8 KiB). */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * A file that is a top-level JSON array (a chat export, a data set), read item by item from its
+ * pieces; null for any other file, which is then read whole. A file it refuses is refused with
+ * the same issue as when read whole (the whole bytes are read to say where, if needed).
+ */
+async function parseArrayInPieces(name: string, pieces: PieceReader, context: ParseContext): Promise<Parsed | null> {
+  checkSize(name, pieces.size, context.maxBytes);
+  const head = pieces.read(0, Math.min(pieces.size, HEAD_BYTES));
+  const ext = extension(name);
+  if (isZip(head) || ext === 'jsonl' || ext === 'ndjson') return null;
+  // An empty, binary or UTF-16 file fails here as it would whole; one with a BOM is read whole.
+  const text = normalizeEncoding(name, head);
+  if (text !== head || head[skipSpace(head, 0)] !== 0x5b) return null;
+  const whole = () => pieces.read(0, pieces.size);
+  const doc = readJsonArrayPieces(name, pieces, whole);
+  return doc && parseJson(name, whole, doc, {}, () => ({ digest: sha256Bytes(whole()) }), context);
 }
 
 function extension(name: string): string {
@@ -182,7 +212,7 @@ async function parseText(name: string, bytes: Uint8Array, owner: ExportOwner, co
         return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, digest()) };
       }
     }
-    return parseJson(name, bytes, readJson(name, bytes), owner, digest, context);
+    return parseJson(name, () => bytes, readJson(name, bytes), owner, digest, context);
   }
   const head = decodeUtf8(name, bytes.subarray(0, Math.min(bytes.length, 4096)).subarray(0, safeCut(bytes, 4096)));
   const firstLine = head.split(/\r?\n/, 1)[0].toLowerCase();
@@ -206,19 +236,20 @@ function safeCut(bytes: Uint8Array, limit: number): number {
   return cut;
 }
 
+/** `whole`: the file's bytes, for the formats read whole (OpenAI chat JSON, a single object). */
 async function parseJson(
-  name: string, bytes: Uint8Array, doc: JsonDoc, owner: ExportOwner, digest: () => { digest: string }, context: ParseContext,
+  name: string, whole: () => Uint8Array, doc: JsonDoc, owner: ExportOwner, digest: () => { digest: string }, context: ParseContext,
 ): Promise<Parsed> {
   if (doc.kind === 'value') {
     const value = doc.value;
     if (value && typeof value === 'object' && !Array.isArray(value)) {
       const keys = Object.keys(value);
       if ('messages' in value || 'input' in value) {
-        return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, bytes, digest()) };
+        return { kind: 'bundle', bundle: await parseOpenAiJsonl(name, whole(), digest()) };
       }
       if ('mapping' in value || 'chat_messages' in value || 'session_id' in value) {
         // One conversation or session saved on its own: read it as a list of one.
-        return parseJson(name, bytes, { kind: 'array', length: 1, item: () => value, raw: () => bytes }, owner, digest, context);
+        return parseJson(name, whole, { kind: 'array', length: 1, item: () => value, raw: whole }, owner, digest, context);
       }
       fail(name, '$', `expected a JSON array of conversations or sessions (${KNOWN_FORMATS}), found an object with keys ${keys.slice(0, 8).join(', ') || '(none)'}`);
     }
@@ -257,7 +288,7 @@ function describeValue(value: unknown): string {
   return typeof value === 'string' ? 'a string' : typeof value;
 }
 
-async function parseZip(file: InputFile, context: ParseContext): Promise<ImportBundle> {
+async function parseZip(file: Extract<InputFile, { bytes: Uint8Array }>, context: ParseContext): Promise<ImportBundle> {
   const { maxBytes } = context;
   const wanted = (name: string) => /(^|\/)(conversations|users?)\.json$/.test(name) && !name.startsWith('__MACOSX/');
   const names: string[] = [];

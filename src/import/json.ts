@@ -229,6 +229,119 @@ export type JsonDoc =
   | { kind: 'array'; length: number; item(index: number): unknown; raw(index: number): Uint8Array }
   | { kind: 'value'; value: unknown };
 
+/**
+ * A file read in pieces, synchronously (FileReaderSync in the import worker), so that a large one
+ * never has to be in memory whole.
+ */
+export interface PieceReader { size: number; read(start: number, end: number): Uint8Array }
+
+/** Bytes read at a time from a PieceReader. */
+export const WINDOW_BYTES = 1024 * 1024;
+
+/**
+ * Item ranges of a top-level JSON array, read window by window: the same ranges as scanJson.
+ * Null when the file is anything else or anything about it is unusual (nesting too deep, a bad
+ * bracket, an empty slot, data after the array, a truncated end): scanJson over the whole bytes
+ * then names the problem exactly as it always has.
+ */
+export function scanArrayPieces(reader: PieceReader, window = WINDOW_BYTES): { starts: number[]; ends: number[] } | null {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let depth = 0;
+  let inString = false;
+  /** Backslashes that ended the last window inside a string: they may escape a quote that starts this one. */
+  let carried = 0;
+  let itemStart = -1;
+  let closed = false;
+  for (let base = 0; base < reader.size; base += window) {
+    const bytes = reader.read(base, Math.min(reader.size, base + window));
+    let k = 0;
+    while (k < bytes.length) {
+      if (inString) {
+        // To the closing quote: the next one not escaped by an odd run of backslashes.
+        let j = k - 1;
+        for (;;) {
+          j = bytes.indexOf(QUOTE, j + 1);
+          if (j < 0) break;
+          let slashes = 0;
+          while (j - 1 - slashes >= 0 && bytes[j - 1 - slashes] === BACKSLASH) slashes++;
+          if (slashes === j) slashes += carried;
+          if (slashes % 2 === 0) break;
+        }
+        if (j < 0) {
+          let trailing = 0;
+          while (trailing < bytes.length && bytes[bytes.length - 1 - trailing] === BACKSLASH) trailing++;
+          carried = trailing === bytes.length ? carried + trailing : trailing;
+          break;
+        }
+        inString = false;
+        k = j + 1;
+        continue;
+      }
+      const b = bytes[k];
+      const at = base + k;
+      k++;
+      if (isSpace(b)) continue;
+      if (closed || (depth === 0 && b !== 0x5b)) return null; // not an array, or data after it
+      if (depth === 1 && itemStart < 0 && b !== 0x2c && b !== 0x5d) itemStart = at;
+      if (b === QUOTE) {
+        inString = true;
+        carried = 0;
+      } else if (b === 0x5b || b === 0x7b) {
+        if (++depth > MAX_DEPTH) return null;
+      } else if (b === 0x5d || b === 0x7d) {
+        if (depth === 1) {
+          if (b !== 0x5d) return null;
+          if (itemStart >= 0) { starts.push(itemStart); ends.push(at); }
+          else if (starts.length > 0) return null; // "[1,]"
+          closed = true;
+        }
+        depth--;
+      } else if (b === 0x2c && depth === 1) {
+        if (itemStart < 0) return null; // an empty slot
+        starts.push(itemStart);
+        ends.push(at);
+        itemStart = -1;
+      }
+    }
+  }
+  return closed ? { starts, ends } : null;
+}
+
+/**
+ * A top-level JSON array read from a PieceReader: items are read and parsed one at a time, so
+ * the file is never whole in memory. Null when it is not a well-formed array (see
+ * scanArrayPieces): read it whole then. `whole` reads every byte, only to name a bad item's place.
+ */
+export function readJsonArrayPieces(file: string, reader: PieceReader, whole: () => Uint8Array): Extract<JsonDoc, { kind: 'array' }> | null {
+  const scanned = scanArrayPieces(reader);
+  if (!scanned) return null;
+  const { starts, ends } = scanned;
+  let cache: { start: number; bytes: Uint8Array } = { start: 0, bytes: new Uint8Array(0) };
+  const raw = (index: number) => {
+    const start = starts[index];
+    const end = ends[index];
+    if (start < cache.start || end > cache.start + cache.bytes.length) {
+      cache = { start, bytes: reader.read(start, Math.min(reader.size, Math.max(end, start + WINDOW_BYTES))) };
+    }
+    return cache.bytes.subarray(start - cache.start, end - cache.start);
+  };
+  return {
+    kind: 'array',
+    length: starts.length,
+    item: (index) => {
+      const text = decodeUtf8(file, raw(index), starts[index]);
+      try {
+        return JSON.parse(text);
+      } catch {
+        // Line and column count from the start of the file.
+        return parseRange(file, whole(), starts[index], ends[index]);
+      }
+    },
+    raw,
+  };
+}
+
 export function readJson(file: string, bytes: Uint8Array): JsonDoc {
   const scanned = scanJson(file, bytes);
   expectEnd(file, bytes, scanned.end);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFiles, type InputFile } from '../../src/import/index.ts';
 
 const dir = new URL('../malformed/', import.meta.url);
-const read = (name: string): InputFile => ({ name: name.split('/').pop()!, bytes: new Uint8Array(readFileSync(new URL(name, dir))) });
+const read = (name: string): Extract<InputFile, { bytes: Uint8Array }> => ({ name: name.split('/').pop()!, bytes: new Uint8Array(readFileSync(new URL(name, dir))) });
 
 interface Expectation { where: string; message: string; options?: { maxBytes?: number }; with?: string[] }
 const { files } = JSON.parse(readFileSync(new URL('expectations.json', dir), 'utf8')) as { files: Record<string, Expectation> };
@@ -29,6 +29,16 @@ describe('malformed corpus', () => {
     expect(result.bundles.filter((b) => b.file === name)).toEqual([]);
     // Companion files are fine on their own and still come through.
     expect(result.bundles.map((b) => b.file)).toEqual(companions.map((c) => c.name));
+  });
+
+  it.each(corpus)('%s is refused the same when read in pieces (as the import worker reads files)', async (name) => {
+    const expectation = files[name];
+    const companions = (expectation.with ?? []).map(read);
+    const whole = await parseFiles([...companions, read(name)], expectation.options);
+    const { bytes } = read(name);
+    const pieces = { size: bytes.length, read: (start: number, end: number) => bytes.slice(start, end) };
+    const inPieces = await parseFiles([...companions, { name, pieces }], expectation.options);
+    expect(inPieces.issues).toEqual(whole.issues);
   });
 
   it('reports the byte offset of the first invalid UTF-8 byte', async () => {
