@@ -83,8 +83,9 @@ test('a batch run starts without an alert; a second start while it runs is refus
   await startBatch(page);
   const bar = page.locator('progress.batch-progress');
   await expect.poll(async () => Number(await bar.getAttribute('value')), { timeout: 60_000 }).toBeGreaterThan(3);
-  // The run is going and nothing claims otherwise.
+  // The run is going and nothing claims otherwise; a summary read meanwhile says it is partial.
   await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(page.getByText(/^Summary so far \(\d+ candidates judged\)$/)).toBeVisible({ timeout: 10_000 });
   // The "r" shortcut starts a run even while the button is disabled: that one is really refused.
   await page.locator('body').click({ position: { x: 1, y: 1 } });
   await page.keyboard.press('r');
