@@ -193,16 +193,15 @@ export class BundleBuilder {
       messageCount: messages.length,
     };
     if (this.fresh(id)) {
+      // A message's id hashes its conversation's id and its position, so the messages of a
+      // conversation seen for the first time are new too: they need no entry in `seen`.
       this.bundle.conversations.push(conversation);
-      let records = 1;
       let chars = meta.title.length;
       for (const m of messages) {
-        if (!this.fresh(m.id)) continue;
         this.bundle.messages.push(m);
-        records++;
         chars += m.text.length;
       }
-      await this.added(records, chars);
+      await this.added(1 + messages.length, chars);
     }
     return { conversation, messages };
   }

@@ -308,13 +308,18 @@ export function scanArrayPieces(reader: PieceReader, window = WINDOW_BYTES): { s
   return closed ? { starts, ends } : null;
 }
 
+/** Item ranges already found, by reader. */
+const scans = new WeakMap<PieceReader, ReturnType<typeof scanArrayPieces>>();
+
 /**
  * A top-level JSON array read from a PieceReader: items are read and parsed one at a time, so
  * the file is never whole in memory. Null when it is not a well-formed array (see
  * scanArrayPieces): read it whole then. `whole` reads every byte, only to name a bad item's place.
  */
 export function readJsonArrayPieces(file: string, reader: PieceReader, whole: () => Uint8Array): Extract<JsonDoc, { kind: 'array' }> | null {
-  const scanned = scanArrayPieces(reader);
+  // The import worker reads a file twice (preview, then import): the second time needs no scan.
+  let scanned = scans.get(reader);
+  if (scanned === undefined) scans.set(reader, (scanned = scanArrayPieces(reader)));
   if (!scanned) return null;
   const { starts, ends } = scanned;
   let cache: { start: number; bytes: Uint8Array } = { start: 0, bytes: new Uint8Array(0) };

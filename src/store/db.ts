@@ -470,8 +470,9 @@ export class ImportWriter {
     // Every import table: references are checked against those the chunk does not write.
     await this.db.transaction('rw', [...IMPORT_TABLES.map((n) => this.db.table(n)), this.db.importJournal], async () => {
       // A reference resolves within the chunk, to a record an earlier chunk (or the people kept
-      // for the commit) brought, or to one already stored. Messages are checked as the chunks they become.
-      const dangling = await findDanglingReference({ ...records, messageChunks: toMessageChunks(messages) }, async (table, ids) => {
+      // for the commit) brought, or to one already stored. Messages hold the references of the
+      // chunks they go into (a chunk's id is its first message's), so they are checked as those.
+      const dangling = await findDanglingReference({ ...records, messageChunks: messages }, async (table, ids) => {
         const known = this.known.get(table);
         const rest = known ? ids.filter((id) => !known.has(id)) : ids;
         const stored = rest.length ? await this.db.table(table).where(':id').anyOf(rest).primaryKeys() as string[] : [];
