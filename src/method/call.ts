@@ -1,11 +1,16 @@
 // One model call with validation: ask, parse, and on an unparseable answer ask again (a new
 // seed each attempt) up to `retries` more times. The last raw answer is always returned, so a
 // failure is stored with what the model actually said. An engine error is asked again only when
-// transient (llm/errors.ts isTransient: a timeout, a 5xx, an unreadable answer), then thrown; any
-// other (a 401, a missing model, a context overflow, a bad request) is thrown at once: it stops
-// the run rather than filling it with failures.
-import { SAMPLE_SEED_STRIDE, type ChatEngine, type ChatMessage, type ChatRequest, type TokenLogprob } from '../llm/engine.ts';
+// transient (llm/errors.ts isTransient: a timeout, a 5xx, an unreadable answer), up to
+// TRANSIENT_RETRIES times whatever `retries` is (a protocol that keeps an unparseable answer as
+// it is, as eval.py does, still rides out a server hiccup), then thrown; any other (a 401, a
+// missing model, a context overflow, a bad request) is thrown at once: it stops the run rather
+// than filling it with failures.
+import { SAMPLE_SEED_STRIDE, type ChatEngine, type ChatMessage, type ChatRequest, type ChatResult, type TokenLogprob } from '../llm/engine.ts';
 import { isTransient } from '../llm/errors.ts';
+
+/** Requests made again after a transient engine error, apart from the retries of unparseable answers. */
+export const TRANSIENT_RETRIES = 2;
 
 export interface StepRequest<T> {
   messages: ChatMessage[];
@@ -33,6 +38,7 @@ export type StepOutcome<T> =
   | { status: 'failed'; error: string; raw: string; attempts: number; usage: StepUsage };
 
 export interface CallOptions {
+  /** Attempts after an unparseable answer (0: the first answer is final). */
   retries: number;
   signal?: AbortSignal;
   /** A hard cap on the max_tokens this call and its retries may ask for, shared by the calls made for one candidate. */
@@ -78,7 +84,7 @@ function isAbort(error: unknown, signal?: AbortSignal): boolean {
 }
 
 /** The fields of the engine request that every attempt and sample of a step shares. */
-function chatFields(engine: ChatEngine, request: StepRequest<unknown>, signal?: AbortSignal): ChatRequest {
+function chatFields(engine: ChatEngine, request: StepRequest<unknown>, signal?: AbortSignal): ChatRequest & { maxTokens: number } {
   return {
     messages: request.messages,
     temperature: request.temperature,
@@ -101,19 +107,12 @@ export async function callStep<T>(engine: ChatEngine, request: StepRequest<T>, o
       const why = overBudget(options.budget, request.maxTokens);
       return { status: 'failed', error: attempt === 1 ? `not sent: ${why}` : `${error} (not retried: ${why})`, raw, attempts: Math.max(1, attempt - 1), usage };
     }
-    options.budget?.charge(request.maxTokens);
     const started = Date.now();
-    let result;
-    try {
-      result = await engine.chat({
-        ...chatFields(engine, request, options.signal),
-        seed: request.seed === undefined ? undefined : request.seed + (attempt - 1),
-        onToken: request.onToken,
-      });
-    } catch (e) {
-      if (isAbort(e, options.signal) || !isTransient(e) || attempt === attemptsAllowed) throw e;
-      continue;
-    }
+    const result = await askRidingOutTransients(engine, {
+      ...chatFields(engine, request, options.signal),
+      seed: request.seed === undefined ? undefined : request.seed + (attempt - 1),
+      onToken: request.onToken,
+    }, options);
     // An answer cut short by cancellation is not the model's answer: never parse or store it.
     options.signal?.throwIfAborted();
     usage.calls += 1;
@@ -130,6 +129,23 @@ export async function callStep<T>(engine: ChatEngine, request: StepRequest<T>, o
     }
   }
   return { status: 'failed', error, raw, attempts: attemptsAllowed, usage };
+}
+
+/**
+ * One request, asked again after a transient error up to TRANSIENT_RETRIES times; every request
+ * is charged to the budget, and a transient error that the budget leaves no room to ask again
+ * is thrown like one that lasted.
+ */
+async function askRidingOutTransients(engine: ChatEngine, request: ChatRequest & { maxTokens: number }, options: CallOptions): Promise<ChatResult> {
+  for (let failures = 0; ; failures++) {
+    options.budget?.charge(request.maxTokens);
+    try {
+      return await engine.chat(request);
+    } catch (e) {
+      const roomLeft = !options.budget || options.budget.allows(request.maxTokens);
+      if (isAbort(e, options.signal) || !isTransient(e) || failures === TRANSIENT_RETRIES || !roomLeft) throw e;
+    }
+  }
 }
 
 export interface SamplesOptions extends CallOptions {
@@ -159,9 +175,9 @@ export async function callSamples<T>(engine: ChatEngine, request: StepRequest<T>
   try {
     result = await engine.chat({ ...chatFields(engine, request, options.signal), seed, n });
   } catch (e) {
-    if (isAbort(e, options.signal) || !isTransient(e) || options.retries === 0) throw e;
+    if (isAbort(e, options.signal) || !isTransient(e)) throw e;
     // A transient failure of the shared request (a timeout, a 5xx): each sample is asked alone,
-    // with the retries callStep gives any call.
+    // riding out transient errors as callStep does for any call.
     const outcomes: StepOutcome<T>[] = [];
     for (let i = 0; i < n; i++) outcomes.push(await one(i));
     return outcomes;

@@ -4,9 +4,10 @@
 //
 // - reference: the authors' evaluation (evaluation/eval.py): the data set's fixed criteria quoted
 //   verbatim, one judge call per (candidate, dimension) at temperature 0.3, all memories, the
-//   answer as "Analysis: … Scores: \boxed{x}", read as eval.py reads it.
+//   answer as "Analysis: … Scores: \boxed{x}", read as eval.py reads it; an answer with no
+//   readable score is final (retries 0), as eval.py records None and asks nothing again.
 // - reward: the PereGRM reward of training (peregrm_reward.py): dynamic criteria in each judge
-//   call, GRM_TRIAL = 1 trial at 0.3, the bystander, λ = 0.5.
+//   call, GRM_TRIAL = 1 trial at 0.3, the bystander, λ = 0.5, no retry either.
 // - default: Attune's everyday protocol: fixed criteria (the data set's, else derived once and
 //   cached), k sampled trials with prompts laid out for prefix caching, all memories that fit.
 // - fast: for a laptop GPU: one call judges all three dimensions against the cached criteria,
@@ -32,7 +33,7 @@ const REFERENCE: EvaluationSettings = {
   k: 1,
   lambda: 0.5,
   seed: 42,
-  retries: 2,
+  retries: 0,
   temperature: 0.3,
   criteriaTemperature: 0.2,
   memoryBudget: null,

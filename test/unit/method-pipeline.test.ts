@@ -276,7 +276,8 @@ describe('runEvaluation', () => {
     const engine = new ScriptedEngine({
       respond: async (req) => {
         await new Promise((r) => setTimeout(r, 2));
-        if (stepOf(req.messages) === 'judge-fixed' && ++judgeCalls === 3) throw new Error('HTTP 500 from server');
+        // From the third judge call on the server is down (a lasting 5xx, past the transient retries).
+        if (stepOf(req.messages) === 'judge-fixed' && ++judgeCalls >= 3) throw new Error('HTTP 500 from server');
         return cannedAnswer(req.messages, req.seed);
       },
     });

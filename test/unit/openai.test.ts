@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startOpenAIServer, type OpenAIServer } from '../helpers/openai-server.ts';
 import { HttpError, OpenAIEngine } from '../../src/llm/openai.ts';
 import { EngineError } from '../../src/llm/errors.ts';
-import { callSamples, callStep } from '../../src/method/call.ts';
+import { callSamples, callStep, TRANSIENT_RETRIES } from '../../src/method/call.ts';
 import { SAMPLE_SEED_STRIDE } from '../../src/llm/engine.ts';
 import { runEvaluation } from '../../src/method/pipeline.ts';
 import { MemoryEvaluationStore } from '../../src/method/store.ts';
@@ -221,12 +221,20 @@ describe('retries only for transient causes', () => {
     ['a 503', { status: 503, body: 'loading' }, 'server-error'],
     ['a 429', { status: 429, body: 'slow down' }, 'rate-limited'],
     ['an answer that is not JSON', { status: 200, body: 'surprise' }, 'bad-response'],
-  ] as const)('%s: asked again up to the retries, then thrown', async (_name, reply, code) => {
+  ] as const)('%s: asked again TRANSIENT_RETRIES times, whatever the retries of unparseable answers, then thrown', async (_name, reply, code) => {
     // A 200 with a body of its own stands for a broken proxy answering in place of the server.
     server = await startOpenAIServer({ respond: () => reply });
     const engine = await new OpenAIEngine({ baseUrl: server.url, stream: false }).load('test-model');
-    await expect(callStep(engine, step, { retries: 2 })).rejects.toMatchObject({ code });
-    expect(server.chatRequests()).toHaveLength(3);
+    await expect(callStep(engine, step, { retries: 0 })).rejects.toMatchObject({ code });
+    expect(server.chatRequests()).toHaveLength(1 + TRANSIENT_RETRIES);
+  });
+
+  it('retries 0 (the reference protocol): a 503 is ridden out with the same seed, an unparseable answer is final', async () => {
+    server = await startOpenAIServer({ respond: (_body, index) => (index === 0 ? { status: 503, body: 'loading' } : 'no score here') });
+    const engine = await new OpenAIEngine({ baseUrl: server.url, stream: false }).load('test-model');
+    const outcome = await callStep(engine, { ...step, seed: 7 }, { retries: 0 });
+    expect(outcome).toMatchObject({ status: 'failed', raw: 'no score here', attempts: 1 });
+    expect(server.chatRequests().map((r) => r.body.seed)).toEqual([7, 7]);
   });
 
   it('a transient failure of a k-sample request: each sample is asked alone, with its own seed, and counts', async () => {
@@ -237,11 +245,11 @@ describe('retries only for transient causes', () => {
     expect(server.chatRequests().map((r) => r.body.n ?? 1)).toEqual([3, 1, 1, 1]);
   });
 
-  it('a lasting failure of a k-sample request still stops the run after the retries', async () => {
+  it('a lasting failure of a k-sample request still stops the run: the shared request, then the first sample alone and its transient retries', async () => {
     server = await startOpenAIServer({ respond: () => ({ status: 503, body: 'loading' }) });
     const engine = await new OpenAIEngine({ baseUrl: server.url }).load('test-model');
     await expect(callSamples(engine, step, 3, { retries: 1 })).rejects.toMatchObject({ code: 'server-error' });
-    expect(server.chatRequests()).toHaveLength(3);
+    expect(server.chatRequests().map((r) => r.body.n ?? 1)).toEqual([3, ...Array(1 + TRANSIENT_RETRIES).fill(1)]);
   });
 
   it('a transient failure followed by an answer: the answer counts', async () => {

@@ -132,7 +132,7 @@ describe('the reference protocol reproduces eval.py', { timeout: 180_000 }, () =
     expect(r.stderr).not.toMatch(/attune evaluate:/);
     expect(r.code).toBe(0);
     const { header, lines } = readResults(out);
-    expect(header).toMatchObject({ protocol: 'reference', settings: { mode: 'fixed', k: 1, temperature: 0.3, scoring: 'reference', bystander: false } });
+    expect(header).toMatchObject({ protocol: 'reference', settings: { mode: 'fixed', k: 1, temperature: 0.3, scoring: 'reference', bystander: false, retries: 0 } });
     expect(lines).toHaveLength(18);
 
     // Every line is its own (system, query): ids and system name the reply judged, so nothing is
@@ -194,8 +194,9 @@ describe('the reference protocol reproduces eval.py', { timeout: 180_000 }, () =
     expect(r.stdout).toMatch(/Failures: 1 failed judgments in 1 candidates/);
 
     // The prompts: one call per (candidate, dimension) at 0.3, each quoting the data set's criteria
-    // verbatim and every memory of the session. The one unparseable answer is asked again
-    // (retries 2); llama's and deepseek's identical reply to english_0:1 is judged for each, as eval.py does.
+    // verbatim and every memory of the session. The one unparseable answer is asked once and
+    // kept (retries 0), as eval.py records None; llama's and deepseek's identical reply to
+    // english_0:1 is judged for each, as eval.py does.
     const calls = server.chatRequests().filter((c) => c.completionTokens !== undefined);
     expect(calls.every((c) => c.body.temperature === 0.3)).toBe(true);
     const perTarget = new Map<string, number>();
@@ -213,8 +214,8 @@ describe('the reference protocol reproduces eval.py', { timeout: 180_000 }, () =
     // deepseek's reasoning before its reply never reaches the judge.
     expect(calls.some((c) => c.body.messages.some((m) => m.content.includes('The user is new and was corrected publicly')))).toBe(false);
     expect(perTarget.size).toBe(17 * 3);
-    expect([...perTarget.values()].filter((n) => n !== 1).sort()).toEqual([2, 2, 2, 3]);
-    expect(calls).toHaveLength(18 * 3 + 2);
+    expect([...perTarget.values()].filter((n) => n !== 1).sort()).toEqual([2, 2, 2]);
+    expect(calls).toHaveLength(18 * 3);
 
     // --format reference: eval.py's <predictions>_fix_criteria_res.json, one per predictions file,
     // parsed back and compared field by field.
@@ -274,7 +275,7 @@ describe('the reward protocol reproduces peregrm_reward.py', { timeout: 120_000 
     expect(r.stderr).not.toMatch(/attune evaluate:/);
     expect(r.code).toBe(0);
     const { header, lines } = readResults(out);
-    expect(header).toMatchObject({ protocol: 'reward', settings: { mode: 'dynamic', k: 1, lambda: 0.5, bystander: true, temperature: 0.3 } });
+    expect(header).toMatchObject({ protocol: 'reward', settings: { mode: 'dynamic', k: 1, lambda: 0.5, bystander: true, temperature: 0.3, retries: 0 } });
     const line = (q: string) => lines.find((l) => l.queryId === q);
 
     // By hand. s_d = min(1, boxed/5); E = 3 / Σ 1/s_d (0 if any s_d is 0); b = min(1, Σ/100); reward = E + 0.5·(b − 1).
