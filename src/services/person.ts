@@ -1,14 +1,19 @@
 // What the Person screen writes: hand-edited persona versions and memories, and the jobs that
-// extract them with the loaded model. Records are built
-// here so the screen only displays state; the store validates each one against its schema.
+// extract them with the loaded model. Records are built here, for the store classes in
+// person/; the store validates each one against its schema.
 import { db } from '../store/db.ts';
 import { contentId } from '../lib/hash.ts';
 import type { Memory, Persona } from '../domain/records.ts';
 import { jobs } from './jobs.svelte.ts';
 
+/** A person's persona versions, oldest first. */
+export function personaVersions(personId: string): Promise<Persona[]> {
+  return db.personas.where('personId').equals(personId).sortBy('version');
+}
+
 /** Saves an edit as a new persona version above the highest stored one; older versions stay. */
 export async function savePersonaVersion(personId: string, edit: { profile: string; topics: string; isDeep: boolean; gateReason: string }): Promise<Persona> {
-  const latest = (await db.personas.where('personId').equals(personId).sortBy('version')).at(-1);
+  const latest = (await personaVersions(personId)).at(-1);
   const version = (latest?.version ?? 0) + 1;
   const topics = edit.topics.split(',').map((t) => t.trim()).filter(Boolean);
   const body = { personId, version, profile: edit.profile, topics, isDeep: edit.isDeep, gateReason: edit.gateReason };
