@@ -5,7 +5,7 @@ import type { CandidateResult } from '../../src/export/results.ts';
 import { groupDataSets } from '../../src/services/batch/datasets.svelte.ts';
 import { ResultOrder, sortResults } from '../../src/services/batch/result-order.svelte.ts';
 
-const person = (id: string, name: string): Person => ({ id, name, source: { format: 'manual' }, createdAt: 1 }) as Person;
+const person = (id: string, name: string): Person => ({ id, name, source: { format: 'manual' }, demo: false, createdAt: 1 });
 const aCase = (id: string, personId: string, file?: string): Case => ({
   id, personId, query: `query ${id}`, category: 'ES', relevantMemoryIds: [], source: { format: file ? 'csv' : 'manual', file }, createdAt: 1,
 });
@@ -28,16 +28,15 @@ describe('groupDataSets', () => {
   });
 });
 
+const score = (value: number | null) => ({ score: value, meanRaw: null, nOk: value === null ? 0 : 1, nFailed: value === null ? 1 : 0 });
 const result = (candidateName: string, reward: number | null, expression: number | null = null): CandidateResult => ({
-  candidateName, aggregate: {
+  personId: 'p1', personName: 'Ana', caseId: 'c1', category: 'ES', query: 'q', candidateId: candidateName, candidateName, candidateText: '',
+  label: null, subscores: null, judgments: [], criteria: {},
+  aggregate: {
     reward, failures: reward === null ? 1 : 0, empathy: null, bystander: null, injectionFlags: [],
-    dimensions: {
-      resonation: { score: null, meanRaw: null, nOk: 0, nFailed: 0 },
-      expression: { score: expression, meanRaw: null, nOk: 0, nFailed: 0 },
-      reception: { score: null, meanRaw: null, nOk: 0, nFailed: 0 },
-    },
+    dimensions: { resonation: score(null), expression: score(expression), reception: score(null) },
   },
-}) as CandidateResult;
+});
 
 describe('sortResults', () => {
   const results = [result('low', 0.1, 3), result('failed', null), result('high', 0.9, 1), result('mid', 0.5, 2)];
