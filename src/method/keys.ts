@@ -20,13 +20,19 @@ export function trialSeed(base: number, trial: number): number {
   return (base + trial * SAMPLE_SEED_STRIDE) % 2_147_483_647;
 }
 
+/** The seed as a cache key holds it: only where sampling can make it matter. */
+export function answerSeed(temperature: number, seed: number): number | null {
+  return temperature === 0 ? null : seed;
+}
+
 /** What goes into one model answer. */
 export interface AnswerFields {
   engine: EngineInfo['kind'];
   model: string;
   messages: ChatMessage[];
   temperature: number;
-  seed: number;
+  /** null at temperature 0: decoding is greedy, so the seed cannot change the answer (answerSeed). */
+  seed: number | null;
   maxTokens: number;
   /** Whether decoding was constrained to a JSON schema. */
   constrained: boolean;

@@ -12,7 +12,7 @@ import type { EvaluationSettings, JudgeMode } from '../domain/settings.ts';
 import { aggregateCandidate, scoresFromJudgments, summarize, type CandidateAggregate, type DatasetSummary } from './aggregate.ts';
 import { addUsage, callSamples, callStep, DecodeBudget, emptyUsage, type StepOutcome, type StepRequest, type StepUsage } from './call.ts';
 import { fitPrompt, memoCounter, orderMemories, PromptTooLongError, type FittedPrompt, type PromptCuts, type TokenCounter } from './context.ts';
-import { criteriaKey, datasetCriteriaKey, judgmentKey, trialSeed, unsentJudgmentKey, type AnswerFields } from './keys.ts';
+import { answerSeed, criteriaKey, datasetCriteriaKey, judgmentKey, trialSeed, unsentJudgmentKey, type AnswerFields } from './keys.ts';
 import { PROTOCOLS, protocolSettings } from './protocols.ts';
 import { bystanderNumbersSchema, bystanderPrompt, bystanderSchema, parseBystander, type BystanderAnswer } from './steps/bystander.ts';
 import { criteriaPrompt, criteriaSchema, parseCriteria, parseCriteriaLines } from './steps/criteria.ts';
@@ -163,7 +163,7 @@ function progress(ctx: RunContext, step: ProgressEvent['step'], item: string, ca
 
 function answerFields(ctx: RunContext, messages: ChatMessage[], o: { temperature: number; seed: number; maxTokens: number; schema: boolean; logprobs: boolean }): AnswerFields {
   return {
-    engine: ctx.engine.info.kind, model: ctx.engine.info.model, messages, temperature: o.temperature, seed: o.seed,
+    engine: ctx.engine.info.kind, model: ctx.engine.info.model, messages, temperature: o.temperature, seed: answerSeed(o.temperature, o.seed),
     maxTokens: o.maxTokens, constrained: o.schema && ctx.engine.info.constrainedJson, logprobs: o.logprobs,
   };
 }

@@ -53,10 +53,16 @@ describe('runEvaluation', () => {
     expect(again.calls).toHaveLength(0);
     expect(scoresOf(second)).toEqual(scoresOf(first));
     expect(second.results.every((r) => r.cachedJudgments === 10)).toBe(true);
-    // A different seed is different work, criteria included (the seed is part of every request).
+    // A different seed is different sampled work; criteria derived at temperature 0 (greedy, so
+    // the seed cannot change them) are reused.
     const reseeded = new ScriptedEngine();
     await runEvaluation({ engine: reseeded, store, items: items(1, 1), settings: { k: 3, seed: 7 } });
-    expect(reseeded.calls.map((c) => stepOf(c.messages)).sort()).toEqual([...Array(3).fill('criteria'), 'bystander', ...Array(9).fill('judge-fixed')].sort());
+    expect(reseeded.calls.map((c) => stepOf(c.messages)).sort()).toEqual(['bystander', ...Array(9).fill('judge-fixed')].sort());
+    // Sampled criteria (temperature 0.2) depend on the seed: a new seed derives them again.
+    await runEvaluation({ engine: new ScriptedEngine(), store, items: items(1, 1), settings: { k: 3, seed: 7, criteriaTemperature: 0.2 } });
+    const sampled = new ScriptedEngine();
+    await runEvaluation({ engine: sampled, store, items: items(1, 1), settings: { k: 3, seed: 8, criteriaTemperature: 0.2 } });
+    expect(sampled.calls.filter((c) => stepOf(c.messages) === 'criteria')).toHaveLength(3);
   });
 
   it('dynamic mode derives criteria inside each judge call', async () => {
