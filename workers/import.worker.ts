@@ -50,7 +50,7 @@ async function parse(files: InputFile[], options: ParseOptions): Promise<ParseRe
 async function preview(source: Source): Promise<ImportReply> {
   const files = read(source);
   const { bundles, issues } = await parse(files, {
-    sink: async () => {}, // counted by the bundles' `flushed`, then dropped
+    sink: 'count', // counted in the bundles' `flushed`, never kept
     onProgress: (p) => progress({ phase: 'reading', ...p }, p.done === p.total),
   });
   // Files with an issue are left out of the import.

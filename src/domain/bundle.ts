@@ -35,9 +35,11 @@ export interface CaseCriteria {
 
 /**
  * Receives a file's records in chunks while it is parsed, so that a large file's records never
- * all exist at once: the import worker counts them for the preview, then writes them on apply.
+ * all exist at once: the import worker writes them on apply. `'count'` is the preview's: records
+ * are counted and dropped, and messages are only counted, never made (hashing their text for
+ * their ids is the costliest part of a chat export's parse: counting halves its CPU time).
  */
-export type RecordSink = (chunk: ImportBundle) => Promise<void>;
+export type RecordSink = ((chunk: ImportBundle) => Promise<void>) | 'count';
 
 export function emptyBundle(format: ImportFormat, file: string): ImportBundle {
   return { format, file, people: [], conversations: [], messages: [], memories: [], personas: [], cases: [], candidates: [] };

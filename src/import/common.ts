@@ -2,7 +2,7 @@
 // with their path, and building records with content-hash ids. Pure: no DOM, no store.
 import { contentIdSync, messageId } from './ids.ts';
 import type {
-  Candidate, Case, Conversation, ImportFormat, Memory, Message, Person, Persona, Role,
+  Candidate, Case, Conversation, ImportFormat, Memory, Person, Persona, Role,
 } from '../domain/records.ts';
 import { QUERY_CATEGORIES, QUERY_CATEGORY_NAMES, type QueryCategory } from '../domain/records.ts';
 import { countBundle, emptyBundle, type ImportBundle, type RecordSink } from '../domain/bundle.ts';
@@ -121,7 +121,7 @@ export class BundleBuilder {
     this.bundle = emptyBundle(format, file);
   }
 
-  /** Counts records just added and hands the chunk to the sink once it is full. */
+  /** Counts records just added and hands the chunk to the sink (or counts it) once it is full. */
   private async added(records: number, chars: number): Promise<void> {
     if (!this.sink) return;
     this.chunkRecords += records;
@@ -136,7 +136,7 @@ export class BundleBuilder {
     Object.assign(b, emptyBundle(b.format, b.file), { notes, flushed: countBundle({ ...chunk, flushed }) });
     this.chunkRecords = 0;
     this.chunkChars = 0;
-    await this.sink(chunk);
+    if (this.sink !== 'count') await this.sink(chunk);
   }
 
   private fresh(id: string): boolean {
@@ -178,32 +178,33 @@ export class BundleBuilder {
    */
   async conversation(
     personId: string, turns: Turn[], meta: { title: string; startedAt: number | null; externalId?: string },
-  ): Promise<{ conversation: Conversation; messages: Message[] } | null> {
+  ): Promise<Conversation | null> {
     if (turns.length === 0) return null;
     const identity = meta.externalId ?? turns.map((t) => [t.role, t.text]);
     const id = contentIdSync('conv', { personId, identity });
-    const messages = turns.map((t, index): Message => ({
-      id: messageId(id, index, t.role, t.text),
-      conversationId: id, personId, index, role: t.role, text: t.text, time: t.time,
-    }));
     const conversation: Conversation = {
       id, personId, title: meta.title,
       startedAt: meta.startedAt ?? turns.find((t) => t.time !== null)?.time ?? null,
       source: { format: this.format, file: this.file, ...(meta.externalId ? { externalId: meta.externalId } : {}) },
-      messageCount: messages.length,
+      messageCount: turns.length,
     };
     if (this.fresh(id)) {
       // A message's id hashes its conversation's id and its position, so the messages of a
       // conversation seen for the first time are new too: they need no entry in `seen`.
       this.bundle.conversations.push(conversation);
       let chars = meta.title.length;
-      for (const m of messages) {
-        this.bundle.messages.push(m);
-        chars += m.text.length;
+      for (const t of turns) chars += t.text.length;
+      if (this.sink === 'count') {
+        const counts = this.bundle.flushed ?? countBundle(emptyBundle(this.format, this.file));
+        this.bundle.flushed = { ...counts, messages: counts.messages + turns.length };
+      } else {
+        turns.forEach((t, index) => this.bundle.messages.push({
+          id: messageId(id, index, t.role, t.text), conversationId: id, personId, index, role: t.role, text: t.text, time: t.time,
+        }));
       }
-      await this.added(1 + messages.length, chars);
+      await this.added(1 + turns.length, chars);
     }
-    return { conversation, messages };
+    return conversation;
   }
 
   /** `order`: the memory's position in the data set's own list, when it has one. */

@@ -330,7 +330,8 @@ async function parseZip(file: Extract<InputFile, { bytes: Uint8Array }>, context
     const owner = { ...readOwner(entries, shallowest('user.json'), shallowest('users.json')), archive: file.name };
     const bytes = normalizeEncoding(conversations, entries[conversations]);
     // Records name the zip the person chose as their file, those streamed to the sink too.
-    const sink = context.sink && ((chunk: ImportBundle) => context.sink!(relabel(chunk, file.name)));
+    const given = context.sink;
+    const sink = typeof given === 'function' ? (chunk: ImportBundle) => given(relabel(chunk, file.name)) : given;
     const parsed = await parseText(conversations, bytes, owner, { ...context, sink });
     if (parsed.kind !== 'bundle' || (parsed.bundle.format !== 'chatgpt' && parsed.bundle.format !== 'claude')) {
       fail(conversations, '$', 'expected ChatGPT or Claude conversations in the export\'s conversations.json');

@@ -2,7 +2,7 @@
 // scanned window by window and its items read one at a time, giving exactly what reading the
 // whole file gives, while never asking for more than a window at once.
 import { describe, expect, it } from 'vitest';
-import { parseFiles, type PieceReader } from '../../src/import/index.ts';
+import { countBundle, parseFiles, type ImportBundle, type PieceReader } from '../../src/import/index.ts';
 import { WINDOW_BYTES, scanArrayPieces, scanJson } from '../../src/import/json.ts';
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -72,6 +72,19 @@ describe('a chat export read in pieces', () => {
     pieces.reads.length = 0;
     await parseFiles([{ name: 'conversations.json', pieces }]);
     expect(pieces.reads.reduce((a, b) => a + b, 0)).toBeLessThan(1.3 * bytes.length);
+  });
+
+  it("counts for the preview ('count') what a sink that keeps the records receives", async () => {
+    const bytes = chatGptExport(300);
+    const kept: ImportBundle[] = [];
+    const written = await parseFiles([{ name: 'conversations.json', pieces: piecesOf(bytes) }], { sink: async (c) => { kept.push(c); } });
+    const counted = await parseFiles([{ name: 'conversations.json', pieces: piecesOf(bytes) }], { sink: 'count' });
+    // The kept bundle counts what went to the sink (`flushed`) and what is left in it.
+    expect(kept.reduce((n, c) => n + c.messages.length, 0) + written.bundles[0].messages.length).toBe(300 * 12);
+    expect(countBundle(written.bundles[0]).messages).toBe(300 * 12);
+    expect(counted.bundles.map(countBundle)).toEqual(written.bundles.map(countBundle));
+    expect(counted.bundles[0].messages).toEqual([]);
+    expect(counted.bundles[0].notes).toEqual(written.bundles[0].notes);
   });
 
   it('names a bad item by line and column of the whole file', async () => {
