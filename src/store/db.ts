@@ -502,7 +502,7 @@ export class ImportWriter {
       fresh.push(m);
     }
     const chunks = toMessageChunks(fresh);
-    const ids = await addFresh(this.db.messageChunks as Table<{ id: string }, string>, chunks);
+    const ids = await addFresh(this.db.messageChunks as Table<{ id: string }, string>, chunks, false);
     if (ids.length > 0) await this.db.importJournal.add({ importId: this.importId, table: 'messageChunks', ids });
     const added = new Set(ids);
     for (const c of chunks) {
@@ -534,20 +534,34 @@ export class ImportWriter {
   }
 }
 
-/** Adds the records whose id is not stored yet; returns their ids. */
-async function addFresh(table: Table<{ id: string }, string>, records: { id: string }[]): Promise<string[]> {
-  if (records.length === 0) return [];
-  try {
-    await table.bulkAdd(records);
-    return records.map((r) => r.id);
-  } catch (error) {
-    // An id already stored (or repeated in the chunk) fails alone with a ConstraintError; the
-    // rest are added. Anything else (a record failing validation) aborts the transaction.
-    if (!(error instanceof Dexie.BulkError)) throw error;
-    const failed = error.failuresByPos;
-    for (const failure of Object.values(failed)) if (failure.name !== 'ConstraintError') throw failure;
-    return records.filter((_, i) => !(i in failed)).map((r) => r.id);
-  }
+/**
+ * Records per bulk write where live queries should learn which keys changed. Dexie tells them
+ * (the page's, other tabs') the keys of a write of fewer than 50 records, but marks every key of
+ * the table changed for a bigger one: each chunk of an import would then make the Library read
+ * every listed person's conversations again for their counts. Message chunks are written in
+ * bigger writes: tracking their 85,000 message ids costs more than the few queries they wake.
+ */
+const TRACKED_WRITE = 49;
+
+/** Adds the records whose id is not stored yet; returns their ids. `tracked`: see TRACKED_WRITE. */
+async function addFresh(table: Table<{ id: string }, string>, records: { id: string }[], tracked = true): Promise<string[]> {
+  const slices: { id: string }[][] = [];
+  const size = tracked ? TRACKED_WRITE : records.length;
+  for (let from = 0; from < records.length; from += size) slices.push(records.slice(from, from + size));
+  const added = await Promise.all(slices.map(async (slice) => {
+    try {
+      await table.bulkAdd(slice);
+      return slice.map((r) => r.id);
+    } catch (error) {
+      // An id already stored (or repeated in the chunk) fails alone with a ConstraintError; the
+      // rest are added. Anything else (a record failing validation) aborts the transaction.
+      if (!(error instanceof Dexie.BulkError)) throw error;
+      const failed = error.failuresByPos;
+      for (const failure of Object.values(failed)) if (failure.name !== 'ConstraintError') throw failure;
+      return slice.filter((_, i) => !(i in failed)).map((r) => r.id);
+    }
+  }));
+  return added.flat();
 }
 
 async function sweepImport(db: AttuneDB, importId: string): Promise<void> {

@@ -2,7 +2,7 @@
 // version 3 library (one record per message), restoring a backup made by version 3, and imports
 // that add to a conversation already stored or split one across transactions.
 import 'fake-indexeddb/auto';
-import Dexie from 'dexie';
+import Dexie, { liveQuery } from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AttuneDB } from '../../src/store/db.ts';
 import { CHUNK_MAX_CHARS, CHUNK_MAX_MESSAGES, messagesOfChunks, toMessageChunks } from '../../src/store/message-chunks.ts';
@@ -29,13 +29,15 @@ function message(conversationId: string, index: number, text = `message ${index}
   return { id: `msg_${conversationId}_${index}`, conversationId, personId: 'person_a', index, role: index % 2 ? 'assistant' : 'user', text, time: T + index };
 }
 
-/** Person a with conversations of the given lengths (conv_0, conv_1, …). */
-function bundle(lengths: number[]): ImportBundle {
+/** A person (person_a unless told) with conversations of the given lengths (conv_0, conv_1, …). */
+function bundle(lengths: number[], person = 'a'): ImportBundle {
   const b = emptyBundle('sharegpt', 'chat.json');
-  b.people.push({ id: 'person_a', name: 'Ana', source, demo: false, createdAt: T });
+  const personId = `person_${person}`;
+  const conv = (c: number) => (person === 'a' ? `conv_${c}` : `conv_${person}${c}`);
+  b.people.push({ id: personId, name: `Person ${person}`, source, demo: false, createdAt: T });
   lengths.forEach((n, c) => {
-    b.conversations.push({ id: `conv_${c}`, personId: 'person_a', title: `Chat ${c}`, startedAt: T, source, messageCount: n });
-    for (let i = 0; i < n; i++) b.messages.push(message(`conv_${c}`, i));
+    b.conversations.push({ id: conv(c), personId, title: `Chat ${c}`, startedAt: T, source, messageCount: n });
+    for (let i = 0; i < n; i++) b.messages.push({ ...message(conv(c), i), personId });
   });
   return b;
 }
@@ -168,6 +170,22 @@ describe('imports into chunks', () => {
     expect(await db.applyImport([later])).toMatchObject({ conversations: 0, messages: 2 });
     expect(await db.listMessages('conv_0')).toEqual(later.messages);
     expect(await db.countMessages()).toBe(5);
+  });
+
+  it("leaves the live counts of another person unread while an import writes, however big its chunks", async () => {
+    const db = open(new AttuneDB(`chunks-live-${++dbCount}`));
+    await db.applyImport([bundle([2])]);
+    let reads = 0;
+    const seen: unknown[] = [];
+    const subscription = liveQuery(() => { reads++; return db.personCounts('person_a'); }).subscribe((counts) => seen.push(counts));
+    await expect.poll(() => seen.length).toBe(1);
+    // 120 conversations in one transaction: Dexie would mark every key of the tables changed.
+    await db.applyImport([bundle(Array(120).fill(3), 'b')]);
+    await new Promise((r) => setTimeout(r, 100));
+    subscription.unsubscribe();
+    expect(seen).toEqual([{ conversations: 1, messages: 2, cases: 0 }]);
+    expect(reads).toBe(1);
+    expect(await db.personCounts('person_b')).toEqual({ conversations: 120, messages: 360, cases: 0 });
   });
 
   it('keeps a conversation whole when its messages are written in several transactions', async () => {
