@@ -236,7 +236,7 @@ export type JsonDoc =
 export interface PieceReader { size: number; read(start: number, end: number): Uint8Array }
 
 /** Bytes read at a time from a PieceReader. */
-export const WINDOW_BYTES = 1024 * 1024;
+export const WINDOW_BYTES = 4 * 1024 * 1024;
 
 /**
  * Item ranges of a top-level JSON array, read window by window: the same ranges as scanJson.
