@@ -177,9 +177,9 @@ export async function measureInBrowser(file: string, jsonBytes: number, options:
       fileMb: round(statSync(file).size / MB),
       seconds: round(parseSeconds + storeSeconds),
       parseSeconds: round(parseSeconds),
-      parsePhase: 'change event → preview in the DOM: File.arrayBuffer, worker parse, preview summary sent back and rendered',
+      parsePhase: 'change event → preview in the DOM: the worker scans the file in pieces (FileReaderSync) and parses it, counting records; preview summary sent back and rendered',
       storeSeconds: round(storeSeconds),
-      storePhase: 'Import click → "Added …" status in the DOM: the worker parses the files again and writes each chunk as it comes (journalled transactions, committed at the end)',
+      storePhase: 'Import click → "Added …" status in the DOM: the worker parses the files again (reusing the scan) and writes each chunk as it comes (journalled transactions, messages in per-conversation chunks, committed at the end)',
       // CPU time of every Chromium process: comparable across runs when other work shares the
       // cores (wall seconds are not: on a busy machine they measure the neighbours too).
       cpuSeconds: round(cpuAtEnd.total - cpuAtStart.total),
