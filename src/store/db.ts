@@ -151,6 +151,9 @@ const STORES_V1 = {
   settings: 'key',
 };
 
+/** Version 2's stores: version 1's and the import journal. Version 3 kept them; version 4 chunks the messages. */
+export const STORES_V2 = { ...STORES_V1, importJournal: '++seq, importId' };
+
 export class AttuneDB extends Dexie {
   people!: Table<Person, string>;
   conversations!: Table<Conversation, string>;
@@ -169,16 +172,15 @@ export class AttuneDB extends Dexie {
     super(name);
     // Schema versions only ever add: each one lists its full store set (a later one spreads the
     // earlier set and adds to it) and, when data must change shape, an upgrade function.
-    const storesV2 = { ...STORES_V1, importJournal: '++seq, importId' };
     this.version(1).stores(STORES_V1);
-    this.version(2).stores(storesV2);
+    this.version(2).stores(STORES_V2);
     // Runs carry a run header (protocol and every setting) instead of a few settings; the stores stay as in version 2.
     this.version(3).upgrade((tx) => tx.table('runs').toCollection().modify((run, ref) => {
       if (!('header' in run)) ref.value = runWithHeader(run);
     }));
     // Messages are stored in chunks, one record per run of a conversation's messages (an
     // import's writes are ~10× fewer); `messageIds` is indexed to find a message by its id.
-    this.version(4).stores({ ...storesV2, messages: null, messageChunks: 'id, conversationId, personId, *messageIds' })
+    this.version(4).stores({ ...STORES_V2, messages: null, messageChunks: 'id, conversationId, personId, *messageIds' })
       .upgrade((tx) => chunkStoredMessages(tx));
     this.use(validation);
     // Before anything reads the store, take back what an interrupted import left (Dexie holds

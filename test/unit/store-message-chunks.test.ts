@@ -4,7 +4,7 @@
 import 'fake-indexeddb/auto';
 import Dexie, { liveQuery } from 'dexie';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AttuneDB } from '../../src/store/db.ts';
+import { AttuneDB, STORES_V2 } from '../../src/store/db.ts';
 import { CHUNK_MAX_CHARS, CHUNK_MAX_MESSAGES, messagesOfChunks, toMessageChunks } from '../../src/store/message-chunks.ts';
 import { emptyBundle, type ImportBundle } from '../../src/domain/bundle.ts';
 import type { Message } from '../../src/domain/records.ts';
@@ -58,20 +58,7 @@ afterEach(async () => {
 /** A library as schema version 3 stored it: one record per message, and the import journal. */
 function versionThree(name: string): Dexie {
   const v3 = new Dexie(name);
-  v3.version(3).stores({
-    people: 'id, name, createdAt',
-    conversations: 'id, personId, [personId+startedAt], startedAt',
-    messages: 'id, [conversationId+index], conversationId, personId, time',
-    memories: 'id, personId, label',
-    personas: 'id, personId, [personId+version]',
-    cases: 'id, personId, category, createdAt',
-    candidates: 'id, caseId, personId',
-    criteria: 'id, caseId, [caseId+dimension]',
-    judgments: 'id, caseId, candidateId, runId',
-    runs: 'id, status, createdAt',
-    settings: 'key',
-    importJournal: '++seq, importId',
-  });
+  v3.version(3).stores(STORES_V2);
   return open(v3);
 }
 
