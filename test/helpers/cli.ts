@@ -3,6 +3,15 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+/** Two queries with a kind and a curt reply each, labelled 1 and 0: a small data set with human labels. */
+export const LABELLED_CSV = [
+  'query,response,label',
+  'I failed my exam and feel stupid.,That must sting. One exam does not define you.,1',
+  'I failed my exam and feel stupid.,Study harder next time.,0',
+  'My dog died yesterday.,I am so sorry. Losing a companion is heartbreaking.,1',
+  'My dog died yesterday.,Get a new one.,0',
+].join('\n');
+
 export interface CliRun {
   code: number | null;
   stdout: string;

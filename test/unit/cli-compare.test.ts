@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readResults, runCli } from '../helpers/cli.ts';
+import { LABELLED_CSV, readResults, runCli } from '../helpers/cli.ts';
 import { startOpenAIServer, type OpenAIServer } from '../helpers/openai-server.ts';
 import { stepOf } from '../helpers/canned.ts';
 import { labelAgreement, spearman } from '../../src/method/aggregate.ts';
@@ -43,13 +43,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'sessions.json'), JSON.stringify(sessions));
   writeFileSync(join(dir, 'kind.json'), JSON.stringify(systemA));
   writeFileSync(join(dir, 'curt.json'), JSON.stringify(systemB));
-  writeFileSync(join(dir, 'labelled.csv'), [
-    'query,response,label',
-    'I failed my exam and feel stupid.,That must sting. One exam does not define you.,1',
-    'I failed my exam and feel stupid.,Study harder next time.,0',
-    'My dog died yesterday.,I am so sorry. Losing a companion is heartbreaking.,1',
-    'My dog died yesterday.,Get a new one.,0',
-  ].join('\n'));
+  writeFileSync(join(dir, 'labelled.csv'), LABELLED_CSV);
   return () => rmSync(dir, { recursive: true, force: true });
 });
 afterEach(async () => {

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readResults, runCli } from '../helpers/cli.ts';
+import { LABELLED_CSV, readResults, runCli } from '../helpers/cli.ts';
 import { startOpenAIServer, type OpenAIServer } from '../helpers/openai-server.ts';
 import { cannedAnswer } from '../helpers/canned.ts';
 import { TINY_MODEL_DIR } from '../../scripts/make-tiny-model.ts';
@@ -36,13 +36,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'attune-cli-'));
   writeFileSync(join(dir, 'sessions.json'), JSON.stringify(sessions));
   writeFileSync(join(dir, 'predictions.json'), JSON.stringify(predictions));
-  writeFileSync(join(dir, 'labelled.csv'), [
-    'query,response,label',
-    'I failed my exam and feel stupid.,That must sting. One exam does not define you.,1',
-    'I failed my exam and feel stupid.,Study harder next time.,0',
-    'My dog died yesterday.,I am so sorry. Losing a companion is heartbreaking.,1',
-    'My dog died yesterday.,Get a new one.,0',
-  ].join('\n'));
+  writeFileSync(join(dir, 'labelled.csv'), LABELLED_CSV);
   return () => rmSync(dir, { recursive: true, force: true });
 });
 afterEach(async () => {
