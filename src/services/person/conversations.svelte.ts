@@ -10,7 +10,7 @@ interface Routed {
 }
 
 /** Created in a component's script: it subscribes to the store for as long as the component lives. */
-export class ConversationReader {
+export class PersonConversations {
   readonly conversations = live(() => this.personId(), (id) => (id ? db.listConversations(id) : Promise.resolve([])), [] as Conversation[]);
   /** The conversation last clicked; one the route names comes first. */
   selectedId = $state<string | null>(null);
